@@ -1,0 +1,97 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config/config';
+import type { Logger } from './logger';
+import { systemClock, type Clock } from './oauth/clock';
+import { ZohoTokenClient } from './oauth/token-client';
+import { TokenSource } from './oauth/token-source';
+import { createTokenStore } from './oauth/token-store/create-token-store';
+import type { TokenStore } from './oauth/token-store/token-store';
+import { UpstreamForwarder } from './proxy/upstream-forwarder';
+import { createApp } from './server';
+
+/** A gateway listening for calls, with everything it built. */
+export interface RunningGateway {
+  url: string;
+  server: http.Server;
+  tokens: TokenSource;
+  store: TokenStore;
+  /** Stops taking calls, lets in-flight ones finish (up to the grace period), closes what it opened. */
+  close(): Promise<void>;
+}
+
+export interface GatewayOverrides {
+  clock?: Clock;
+}
+
+/**
+ * The composition root: builds every dependency from the configuration, wires them into the app
+ * and listens. main.ts, the demo and the tests all start the gateway through here.
+ */
+export async function startGateway(config: Config, log: Logger, overrides: GatewayOverrides = {}): Promise<RunningGateway> {
+  const clock = overrides.clock ?? systemClock;
+  const store = await createTokenStore(config, clock);
+  const client = new ZohoTokenClient({
+    accountsUrl: config.zoho.accountsUrl,
+    clientId: config.zoho.clientId,
+    clientSecret: config.zoho.clientSecret,
+    refreshToken: config.zoho.refreshToken,
+    timeoutMs: config.token.endpointTimeoutMs,
+  });
+  const tokens = new TokenSource({
+    store,
+    client,
+    clock,
+    log: log.child({ component: 'token' }),
+    expirySkewMs: config.token.expirySkewMs,
+    refreshAheadMs: config.token.refreshAheadMs,
+    endpointTimeoutMs: config.token.endpointTimeoutMs,
+  });
+  const forwarder = new UpstreamForwarder({
+    voiceUrl: config.zoho.voiceUrl,
+    connectTimeoutMs: config.upstream.connectTimeoutMs,
+    maxSockets: config.upstream.maxSockets,
+  });
+
+  let shuttingDown = false;
+  const app = createApp({
+    log,
+    tokens,
+    readiness: tokens,
+    forwarder,
+    bodyLimitBytes: config.bodyLimitBytes,
+    retry: config.upstream.retry,
+    upstreamTimeoutMs: config.upstream.timeoutMs,
+    isShuttingDown: () => shuttingDown,
+  });
+
+  const server = http.createServer(app);
+  // Longer than a load balancer's idle timeout, so it, not we, closes idle connections.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = config.upstream.timeoutMs + 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${host}:${address.port}`,
+    server,
+    tokens,
+    store,
+    close: async () => {
+      shuttingDown = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
+      await Promise.race([closed, grace]);
+      server.closeAllConnections();
+      tokens.close();
+      forwarder.close();
+      await store.close();
+    },
+  };
+}

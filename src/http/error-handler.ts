@@ -1,0 +1,67 @@
+import type { ErrorRequestHandler, Response } from 'express';
+import { ERROR_CATALOG } from '../errors/catalog';
+import { GatewayError, isGatewayError } from '../errors/gateway-error';
+import type { Logger } from '../logger';
+import { callContextOf } from './call-context';
+
+/** The gateway's error envelope: Zoho's own shape, plus the request id. */
+export function sendError(res: Response, error: GatewayError): void {
+  const context = callContextOf(res);
+  context.denied ??= error.code;
+  const body: Record<string, unknown> = {
+    status: 'ERROR',
+    code: error.code,
+    message: ERROR_CATALOG[error.code].message,
+    request_id: context.requestId,
+  };
+  if (error.details !== undefined) body.details = error.details;
+  if (error.retryAfterSec !== undefined) res.setHeader('Retry-After', String(error.retryAfterSec));
+  for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
+  res.status(error.status).type('application/json').send(JSON.stringify(body));
+}
+
+/**
+ * The one place errors become HTTP. Body-parser's errors are translated here because they are
+ * raised inside Express's own parsers; anything unknown is a 500 and logged with its stack.
+ */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err, _req, res, _next) => {
+    const error = isGatewayError(err) ? err : fromBodyParser(err);
+    if (!error) {
+      log.error({ err, request_id: callContextOf(res)?.requestId }, 'unexpected error');
+    } else if (error.status >= 500) {
+      log.warn({ code: error.code, cause: describeCause(error.cause), request_id: callContextOf(res).requestId }, 'call failed');
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendError(res, error ?? new GatewayError('INTERNAL_ERROR'));
+  };
+}
+
+function fromBodyParser(err: unknown): GatewayError | null {
+  const type = (err as { type?: unknown }).type;
+  switch (type) {
+    case 'entity.too.large':
+      return new GatewayError('BODY_TOO_LARGE');
+    case 'entity.parse.failed':
+    case 'request.size.invalid':
+    case 'request.aborted':
+      return new GatewayError('MALFORMED_BODY');
+    case 'parameters.too.many':
+      return new GatewayError('INVALID_BODY', { details: { fields: [{ field: 'body', problem: 'has too many parameters' }] } });
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new GatewayError('UNSUPPORTED_MEDIA_TYPE');
+    default:
+      return null;
+  }
+}
+
+function describeCause(cause: unknown): string | undefined {
+  if (cause === undefined) return undefined;
+  if (typeof cause === 'string') return cause;
+  if (cause instanceof Error) return cause.message;
+  return undefined;
+}

@@ -1,0 +1,54 @@
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import { errorHandler } from './http/error-handler';
+import { contactBodyParsers, matchContactRoute, prepareContactCall } from './http/contact-request';
+import { requestContext } from './http/request-id';
+import type { Logger } from './logger';
+import type { AccessTokenProvider } from './oauth/access-token-provider';
+import { healthRoutes, type Readiness } from './ops/health';
+import { runContactCall, type PreparedCall } from './proxy/contact-call';
+import type { RetryPolicy } from './proxy/retry-policy';
+import type { UpstreamForwarder } from './proxy/upstream-forwarder';
+
+export interface AppDeps {
+  log: Logger;
+  tokens: AccessTokenProvider;
+  readiness: Readiness;
+  forwarder: UpstreamForwarder;
+  bodyLimitBytes: number;
+  retry: RetryPolicy;
+  upstreamTimeoutMs: number;
+  isShuttingDown(): boolean;
+}
+
+/**
+ * Builds the gateway's Express app without listening, so the server and the tests build it the
+ * same way. The chain reads top to bottom: id, ops routes, match the call, read and validate it,
+ * forward it, and one error handler.
+ */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', false);
+
+  app.use(requestContext);
+  app.use(helmet());
+  app.use(healthRoutes({ readiness: deps.readiness, isShuttingDown: deps.isShuttingDown, log: deps.log }));
+
+  app.use(matchContactRoute);
+  app.use(...contactBodyParsers(deps.bodyLimitBytes));
+  app.use(prepareContactCall);
+  app.use(forwardContactCall(deps));
+  app.use(errorHandler(deps.log));
+  return app;
+}
+
+function forwardContactCall(deps: AppDeps): RequestHandler {
+  const callDeps = { tokens: deps.tokens, forwarder: deps.forwarder, retry: deps.retry, timeoutMs: deps.upstreamTimeoutMs };
+  return async (req, res) => {
+    const answer = await runContactCall(callDeps, req, res, res.locals.prepared as PreparedCall);
+    if (answer.retryAfterSec !== undefined) res.setHeader('Retry-After', String(answer.retryAfterSec));
+    res.status(answer.status).type('application/json').send(answer.json);
+  };
+}
