@@ -1,6 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from './config/config';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { AuditLog } from './audit/audit-log';
+import { CallerDirectory, type ReloadOutcome } from './callers/caller-directory';
+import { isLoopbackHost, type Config } from './config/config';
+import { clientErrorHandler } from './http/client-error';
 import type { Logger } from './logger';
 import { systemClock, type Clock } from './oauth/clock';
 import { ZohoTokenClient } from './oauth/token-client';
@@ -8,6 +12,7 @@ import { TokenSource } from './oauth/token-source';
 import { createTokenStore } from './oauth/token-store/create-token-store';
 import type { TokenStore } from './oauth/token-store/token-store';
 import { UpstreamForwarder } from './proxy/upstream-forwarder';
+import { createRateLimiter } from './ratelimit/create-rate-limiter';
 import { createApp } from './server';
 
 /** A gateway listening for calls, with everything it built. */
@@ -16,6 +21,11 @@ export interface RunningGateway {
   server: http.Server;
   tokens: TokenSource;
   store: TokenStore;
+  /**
+   * SIGHUP: re-reads the callers file (a bad file keeps the callers in use and logs why) and
+   * reopens the audit file (log rotation). Resolves null in sidecar mode (no callers file).
+   */
+  reload(): Promise<ReloadOutcome | null>;
   /** Stops taking calls, lets in-flight ones finish (up to the grace period), closes what it opened. */
   close(): Promise<void>;
 }
@@ -30,6 +40,11 @@ export interface GatewayOverrides {
  */
 export async function startGateway(config: Config, log: Logger, overrides: GatewayOverrides = {}): Promise<RunningGateway> {
   const clock = overrides.clock ?? systemClock;
+  // Callers and the audit trail first: a bad callers file or an unwritable audit file stops the start.
+  const callers = config.callersFile ? CallerDirectory.load(config.callersFile, log.child({ component: 'callers' })) : null;
+  if (!callers) logUnauthenticatedMode(config, log);
+  const audit = await AuditLog.open(config.auditLogFile, log.child({ component: 'audit' }));
+  const rateLimiter = createRateLimiter(config, clock);
   const store = await createTokenStore(config, clock);
   const client = new ZohoTokenClient({
     accountsUrl: config.zoho.accountsUrl,
@@ -63,6 +78,9 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     retry: config.upstream.retry,
     upstreamTimeoutMs: config.upstream.timeoutMs,
     isShuttingDown: () => shuttingDown,
+    callers,
+    audit,
+    rateLimiter,
   });
 
   const server = http.createServer(app);
@@ -70,6 +88,7 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = config.upstream.timeoutMs + 30_000;
+  server.on('clientError', clientErrorHandler(audit));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -82,6 +101,10 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     server,
     tokens,
     store,
+    reload: async () => {
+      audit.reopen();
+      return callers ? callers.reload() : null;
+    },
     close: async () => {
       shuttingDown = true;
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -89,9 +112,25 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
       const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
       await Promise.race([closed, grace]);
       server.closeAllConnections();
+      // Let the cut-off requests' 'close' events write their audit lines, then flush the trail.
+      await nextTurn();
+      await audit.close();
+      await rateLimiter?.close();
       tokens.close();
       forwarder.close();
       await store.close();
     },
   };
+}
+
+/** Without a callers file nobody is authenticated: fine on loopback (sidecar), loud anywhere else. */
+function logUnauthenticatedMode(config: Config, log: Logger): void {
+  if (isLoopbackHost(config.host)) {
+    log.info({ host: config.host }, 'sidecar mode: no GATEWAY_CALLERS_FILE, so no caller auth; only this host can reach the gateway');
+    return;
+  }
+  log.error(
+    { host: config.host, ALLOW_UNAUTHENTICATED_NON_LOOPBACK: true },
+    `SECURITY: listening on non-loopback ${config.host} WITHOUT caller authentication (ALLOW_UNAUTHENTICATED_NON_LOOPBACK=true): anyone who can reach this address can use the company's Zoho credential. Set GATEWAY_CALLERS_FILE unless the network namespace is yours alone`,
+  );
 }

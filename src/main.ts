@@ -37,6 +37,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Reload the callers file (a bad one keeps the callers in use) and reopen the audit file.
+  process.on('SIGHUP', () => {
+    log.info({ signal: 'SIGHUP' }, 'reloading callers and reopening the audit log');
+    void gateway.reload();
+  });
 }
 
 main().catch((err: unknown) => {

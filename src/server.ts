@@ -1,7 +1,12 @@
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
+import type { AuditLog } from './audit/audit-log';
+import { auditTrail } from './audit/audit-trail';
+import type { CallerDirectory } from './callers/caller-directory';
+import { callerAuth } from './http/caller-auth';
 import { errorHandler } from './http/error-handler';
 import { contactBodyParsers, matchContactRoute, prepareContactCall } from './http/contact-request';
+import { rateLimit } from './http/rate-limit';
 import { requestContext } from './http/request-id';
 import type { Logger } from './logger';
 import type { AccessTokenProvider } from './oauth/access-token-provider';
@@ -9,6 +14,7 @@ import { healthRoutes, type Readiness } from './ops/health';
 import { runContactCall, type PreparedCall } from './proxy/contact-call';
 import type { RetryPolicy } from './proxy/retry-policy';
 import type { UpstreamForwarder } from './proxy/upstream-forwarder';
+import type { RateLimiter } from './ratelimit/rate-limiter';
 
 export interface AppDeps {
   log: Logger;
@@ -19,12 +25,17 @@ export interface AppDeps {
   retry: RetryPolicy;
   upstreamTimeoutMs: number;
   isShuttingDown(): boolean;
+  /** The callers (GATEWAY_CALLERS_FILE); null in sidecar mode: no caller auth. */
+  callers: CallerDirectory | null;
+  audit: AuditLog;
+  /** Per-caller token buckets; null when RATE_LIMIT_RPS=0. */
+  rateLimiter: RateLimiter | null;
 }
 
 /**
  * Builds the gateway's Express app without listening, so the server and the tests build it the
- * same way. The chain reads top to bottom: id, ops routes, match the call, read and validate it,
- * forward it, and one error handler.
+ * same way. The chain reads top to bottom: id, ops routes, audit, match the call, caller and
+ * scope, rate limit, read and validate it, forward it, and one error handler.
  */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -36,7 +47,11 @@ export function createApp(deps: AppDeps): Express {
   app.use(helmet());
   app.use(healthRoutes({ readiness: deps.readiness, isShuttingDown: deps.isShuttingDown, log: deps.log }));
 
+  app.use(auditTrail(deps.audit));
   app.use(matchContactRoute);
+  // Who calls and may they: before any body is read, so a refused caller's body never is.
+  app.use(callerAuth(deps.callers));
+  app.use(rateLimit(deps.rateLimiter));
   app.use(...contactBodyParsers(deps.bodyLimitBytes));
   app.use(prepareContactCall);
   app.use(forwardContactCall(deps));
