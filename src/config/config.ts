@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DATA_CENTRES } from './data-centres';
 import { envSchema, FILE_VARIABLES, type Env } from './schema';
+import { encryptionKeyProblem } from '../oauth/sealed';
 
 /** The gateway's configuration: validated once at start, trusted everywhere after. */
 export interface Config {
@@ -14,7 +15,7 @@ export interface Config {
     accountsUrl: string;
     voiceUrl: string;
   };
-  token: { expirySkewMs: number; refreshAheadMs: number; endpointTimeoutMs: number };
+  token: { expirySkewMs: number; refreshAheadMs: number; endpointTimeoutMs: number; rateLimitBackoffMs: number };
   redis?: { url: string; cluster: boolean; keyPrefix: string; encryptionKey: string; previousEncryptionKey?: string };
   callersFile?: string;
   allowUnauthenticatedNonLoopback: boolean;
@@ -83,6 +84,13 @@ function crossFieldProblems(env: Environment): string[] {
   if (env.REDIS_URL && !env.TOKEN_ENCRYPTION_KEY) {
     problems.push('TOKEN_ENCRYPTION_KEY: required when REDIS_URL is set, so no token is stored in plain text (or TOKEN_ENCRYPTION_KEY_FILE)');
   }
+  for (const name of ['TOKEN_ENCRYPTION_KEY', 'TOKEN_ENCRYPTION_KEY_PREVIOUS'] as const) {
+    const problem = encryptionKeyProblem(env[name], name);
+    if (problem) problems.push(problem);
+  }
+  if (env.REDIS_KEY_PREFIX && /[{}]/.test(env.REDIS_KEY_PREFIX)) {
+    problems.push('REDIS_KEY_PREFIX: must not contain "{" or "}" (they would become the Redis Cluster hash tag of every key)');
+  }
   const host = env.HOST ?? '127.0.0.1';
   const override = ['true', '1', 'yes'].includes(env.ALLOW_UNAUTHENTICATED_NON_LOOPBACK ?? '');
   if (!isLoopbackHost(host) && !env.GATEWAY_CALLERS_FILE && !override) {
@@ -127,6 +135,7 @@ export function loadConfig(
       expirySkewMs: e.TOKEN_EXPIRY_SKEW_SEC * 1000,
       refreshAheadMs: e.TOKEN_REFRESH_AHEAD_SEC * 1000,
       endpointTimeoutMs: e.TOKEN_ENDPOINT_TIMEOUT_MS,
+      rateLimitBackoffMs: e.TOKEN_RATE_LIMIT_BACKOFF_SEC * 1000,
     },
     redis: e.REDIS_URL
       ? {

@@ -36,6 +36,7 @@ export const envSchema = z.object({
   TOKEN_EXPIRY_SKEW_SEC: int(0, 3600, 60).describe('A cached access token counts as expired this long before Zoho says it does (capped at 10% of its lifetime).'),
   TOKEN_REFRESH_AHEAD_SEC: int(0, 3600, 300).describe('Refresh proactively when a token has less than this left (capped at 25% of its lifetime), so callers never wait for a refresh.'),
   TOKEN_ENDPOINT_TIMEOUT_MS: int(100, 60000, 5000).describe('Timeout of one call to the accounts token endpoint.'),
+  TOKEN_RATE_LIMIT_BACKOFF_SEC: int(1, 3600, 60).describe('After Zoho rate-limits the token endpoint, nobody in the fleet calls it again for this long (still-valid tokens keep serving; otherwise 503 with Retry-After).'),
 
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional().describe('Redis (redis:// or rediss://) shared by every replica for the token cache, locks, back-off, idempotency and rate limits. Unset: everything in process memory.'),
   REDIS_CLUSTER: bool(false).describe('Treat REDIS_URL as a seed node of a Redis Cluster.'),

@@ -48,6 +48,17 @@ export function parseEncryptionKey(text: string, variable = 'TOKEN_ENCRYPTION_KE
   throw EncryptionKeyError.of(variable, trimmed === '' ? 'empty' : 'neither hex nor base64');
 }
 
+/** For configuration checks: the problem with a key text (undefined when it is fine or not set). */
+export function encryptionKeyProblem(text: string | undefined, variable: string): string | undefined {
+  if (text === undefined || text === '') return undefined;
+  try {
+    parseEncryptionKey(text, variable);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 /** Standard or URL-safe base64, padded or not; null unless the text is exactly that (Buffer skips junk silently). */
 function decodeCanonicalBase64(text: string): Buffer | null {
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(text)) return null;
