@@ -12,6 +12,7 @@ import { TokenSource } from './oauth/token-source';
 import { createTokenStore } from './oauth/token-store/create-token-store';
 import type { TokenStore } from './oauth/token-store/token-store';
 import { UpstreamForwarder } from './proxy/upstream-forwarder';
+import { closeRedisClient, createRedisClient, type RedisClient } from './redis/connection';
 import { createRateLimiter } from './ratelimit/create-rate-limiter';
 import { createApp } from './server';
 
@@ -21,6 +22,11 @@ export interface RunningGateway {
   server: http.Server;
   tokens: TokenSource;
   store: TokenStore;
+  /**
+   * The one Redis connection (or Cluster client) of this gateway when REDIS_URL is set, null
+   * otherwise. Every Redis-backed feature shares it, with key names from src/redis/keys.ts.
+   */
+  redis: RedisClient | null;
   /**
    * SIGHUP: re-reads the callers file (a bad file keeps the callers in use and logs why) and
    * reopens the audit file (log rotation). Resolves null in sidecar mode (no callers file).
@@ -44,8 +50,10 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
   const callers = config.callersFile ? CallerDirectory.load(config.callersFile, log.child({ component: 'callers' })) : null;
   if (!callers) logUnauthenticatedMode(config, log);
   const audit = await AuditLog.open(config.auditLogFile, log.child({ component: 'audit' }));
+  // Redis before anything that uses it: a wrong URL, password or TLS setting stops the start here.
+  const redis = config.redis ? await createRedisClient(config.redis, log.child({ component: 'redis' })) : null;
   const rateLimiter = createRateLimiter(config, clock);
-  const store = await createTokenStore(config, clock);
+  const store = await createTokenStore(config, clock, redis ? { client: redis, log: log.child({ component: 'token' }) } : undefined);
   const client = new ZohoTokenClient({
     accountsUrl: config.zoho.accountsUrl,
     clientId: config.zoho.clientId,
@@ -61,6 +69,7 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     expirySkewMs: config.token.expirySkewMs,
     refreshAheadMs: config.token.refreshAheadMs,
     endpointTimeoutMs: config.token.endpointTimeoutMs,
+    rateLimitBackoffMs: config.token.rateLimitBackoffMs,
   });
   const forwarder = new UpstreamForwarder({
     voiceUrl: config.zoho.voiceUrl,
@@ -101,6 +110,7 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     server,
     tokens,
     store,
+    redis,
     reload: async () => {
       audit.reopen();
       return callers ? callers.reload() : null;
@@ -119,6 +129,7 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
       tokens.close();
       forwarder.close();
       await store.close();
+      if (redis) await closeRedisClient(redis);
     },
   };
 }

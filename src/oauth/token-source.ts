@@ -43,6 +43,8 @@ export interface TokenSourceStatus {
 }
 
 const REJECTED_MEMORY = 16;
+/** After a store failure, go without it for this long before trying again (a hung Redis costs one timeout, not one per operation). */
+const STORE_RETRY_MS = 1000;
 
 /**
  * Gives out Zoho access tokens so that the whole fleet behaves as one Zoho client:
@@ -58,17 +60,29 @@ export class TokenSource implements AccessTokenProvider {
   private readonly rejected = new Set<string>();
   private fatal: { reason: string; until: number } | null = null;
   private storeAvailable = true;
+  private storeRetryAt = 0;
   private refreshTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly owner = randomUUID();
   private readonly lockLeaseMs: number;
+  private readonly waitLimitMs: number;
   private readonly mintAttempts: number;
 
   constructor(private readonly opts: TokenSourceOptions) {
     this.mintAttempts = opts.mintAttempts ?? 3;
-    // Longer than every mint attempt together, so a slow holder never loses the lock, while a
-    // crashed one frees it within seconds.
-    this.lockLeaseMs = this.mintAttempts * opts.endpointTimeoutMs + 3000;
+    // Longer than one token call and renewed while the refresh runs, so a slow holder never loses
+    // the lock, while a crashed one frees it within seconds.
+    this.lockLeaseMs = opts.endpointTimeoutMs + 2000;
+    // A waiter gives up only after the holder could have tried every attempt.
+    this.waitLimitMs = this.mintAttempts * opts.endpointTimeoutMs + 3000;
+    // Another replica's 401 invalidated the token we hold too: drop it now rather than meet our own 401.
+    opts.store.onInvalidated?.((mintedAt) => {
+      const held = this.current;
+      if (held && held.mintedAt === mintedAt) {
+        this.rememberRejected(held.value);
+        this.current = null;
+      }
+    });
   }
 
   async getAccessToken(): Promise<TokenLease> {
@@ -85,10 +99,14 @@ export class TokenSource implements AccessTokenProvider {
   }
 
   async reportRejected(value: string): Promise<void> {
-    this.rejected.add(value);
-    if (this.rejected.size > REJECTED_MEMORY) this.rejected.delete(this.rejected.values().next().value as string);
+    this.rememberRejected(value);
     if (this.current?.value === value) this.current = null;
     await this.safely(() => this.opts.store.invalidate(value), false);
+  }
+
+  private rememberRejected(value: string): void {
+    this.rejected.add(value);
+    if (this.rejected.size > REJECTED_MEMORY) this.rejected.delete(this.rejected.values().next().value as string);
   }
 
   /** For /readyz: can a token be had right now? */
@@ -133,7 +151,7 @@ export class TokenSource implements AccessTokenProvider {
   /** Gets a token newer than the one held now: from the store if a replica minted one, else by minting. */
   private async obtain(): Promise<StoredToken> {
     const { store, clock } = this.opts;
-    const deadline = clock.now() + this.lockLeaseMs;
+    const deadline = clock.now() + this.waitLimitMs;
     for (;;) {
       this.throwIfCredentialsRejected();
       const stored = await this.safely(() => store.read(), null);
@@ -143,7 +161,11 @@ export class TokenSource implements AccessTokenProvider {
       if (backoffUntil > clock.now()) return this.stillValidOrRateLimited(stored, backoffUntil);
 
       const locked = await this.safely(() => store.tryLock(this.owner, this.lockLeaseMs), true);
-      if (locked) return this.mintUnderLock();
+      if (locked) {
+        // Granted by the fallback: the store is down, so this refresh is coordinated in process only.
+        if (!this.storeAvailable) this.opts.observer?.localFallback?.();
+        return this.mintUnderLock();
+      }
 
       // Another replica is refreshing. A token that is still valid serves meanwhile.
       if (stored && !this.rejected.has(stored.value) && this.usable(stored, clock.now())) return this.adopt(stored);
@@ -160,12 +182,32 @@ export class TokenSource implements AccessTokenProvider {
       const stored = await this.safely(() => store.read(), null);
       if (stored && this.isFreshReplacement(stored)) return this.adopt(stored);
       const startedAt = clock.now();
-      const minted = await this.mintWithRetry();
+      const minted = await this.withLockRenewed(() => this.mintWithRetry());
       const token: StoredToken = { value: minted.value, expiresAt: startedAt + minted.lifetimeMs, mintedAt: startedAt };
       await this.safely(() => store.write(token), undefined);
       return this.adopt(token);
     } finally {
       await this.safely(() => store.unlock(this.owner), undefined);
+    }
+  }
+
+  /** Keeps extending the lease while `work` runs, so a slow token endpoint never costs us the lock. */
+  private async withLockRenewed<T>(work: () => Promise<T>): Promise<T> {
+    const { store, log } = this.opts;
+    let lostLogged = false;
+    const timer = setInterval(() => {
+      void this.safely(() => store.renewLock(this.owner, this.lockLeaseMs), true).then((held) => {
+        if (!held && !lostLogged) {
+          lostLogged = true;
+          log.warn('the token refresh lock expired while minting; another replica may mint too');
+        }
+      });
+    }, Math.max(50, Math.floor(this.lockLeaseMs / 3)));
+    timer.unref();
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
     }
   }
 
@@ -262,6 +304,7 @@ export class TokenSource implements AccessTokenProvider {
    * fallback, so a Redis outage degrades to per-process coordination instead of failing calls.
    */
   private async safely<T>(op: () => Promise<T>, fallback: T): Promise<T> {
+    if (!this.storeAvailable && this.opts.clock.now() < this.storeRetryAt) return fallback;
     try {
       const result = await op();
       if (!this.storeAvailable) {
@@ -272,11 +315,11 @@ export class TokenSource implements AccessTokenProvider {
     } catch (err) {
       if (!(err instanceof StoreUnavailableError)) throw err;
       this.opts.observer?.storeError?.();
+      this.storeRetryAt = this.opts.clock.now() + STORE_RETRY_MS;
       if (this.storeAvailable) {
         this.storeAvailable = false;
         this.opts.log.warn({ reason: err.reason }, 'token store unavailable; refreshing with in-process single flight until it returns');
       }
-      this.opts.observer?.localFallback?.();
       return fallback;
     }
   }

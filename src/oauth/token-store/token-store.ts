@@ -31,6 +31,11 @@ export interface TokenStore {
    * `timeoutMs`, whichever comes first. Waiters re-read the store after it resolves.
    */
   waitForToken(timeoutMs: number): Promise<void>;
+  /**
+   * Tells `listener` when any replica invalidated a token (its mintedAt), so every replica drops
+   * that token without waiting for its own 401. Only shared stores need it.
+   */
+  onInvalidated?(listener: (mintedAt: number) => void): void;
   close(): Promise<void>;
 }
 
