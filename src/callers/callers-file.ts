@@ -1,3 +1,4 @@
+import { parse as parseLossless } from 'lossless-json';
 import { z } from 'zod';
 import { CALLER_SCOPES, type CallerScope } from './scopes';
 
@@ -64,8 +65,8 @@ export function parseCallersFile(text: string, file: string): Caller[] {
   let json: unknown;
   try {
     json = JSON.parse(text);
-  } catch (err) {
-    throw new CallersFileError(file, [`not valid JSON${whereJsonBroke(err, text)}`]);
+  } catch {
+    throw new CallersFileError(file, [whereJsonBroke(text)]);
   }
   const parsed = callersFileSchema.safeParse(json);
   if (!parsed.success) {
@@ -78,15 +79,25 @@ export function parseCallersFile(text: string, file: string): Caller[] {
   }));
 }
 
-/** Only the position: V8's message may quote the text, which may hold a key pasted by mistake. */
-function whereJsonBroke(err: unknown, text: string): string {
-  const message = err instanceof Error ? err.message : '';
-  const position = /position (\d+)/.exec(message);
-  if (position) {
-    const before = text.slice(0, Number(position[1])).split('\n');
-    return ` (line ${before.length}, column ${before[before.length - 1]!.length + 1})`;
+/**
+ * Why and where the JSON broke. V8's own message quotes the text around the error, which may be
+ * a key pasted by mistake, so the position comes from lossless-json, whose message quotes at most
+ * one character, and that character is dropped too.
+ */
+function whereJsonBroke(text: string): string {
+  if (text.trim() === '') return 'the file is empty';
+  try {
+    parseLossless(text);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : '';
+    const position = /at position (\d+)/.exec(message);
+    const reason = message.replace(/ (but|at position) .*$/s, '');
+    if (position) {
+      const before = text.slice(0, Number(position[1])).split('\n');
+      return `not valid JSON: ${reason} (line ${before.length}, column ${before[before.length - 1]!.length + 1})`;
+    }
   }
-  return /end of JSON input/i.test(message) ? ' (it ends too early)' : '';
+  return 'not valid JSON';
 }
 
 function locate(path: readonly PropertyKey[]): string {
