@@ -21,6 +21,8 @@ export class MemoryTokenStore implements TokenStore {
   }
 
   async write(token: StoredToken): Promise<void> {
+    // Like the Redis store: an older token never replaces a newer one.
+    if (this.token && this.token.mintedAt > token.mintedAt) return;
     this.token = token;
     this.written.emit('token');
   }
