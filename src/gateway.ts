@@ -52,7 +52,7 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
   const audit = await AuditLog.open(config.auditLogFile, log.child({ component: 'audit' }));
   // Redis before anything that uses it: a wrong URL, password or TLS setting stops the start here.
   const redis = config.redis ? await createRedisClient(config.redis, log.child({ component: 'redis' })) : null;
-  const rateLimiter = createRateLimiter(config, clock);
+  const rateLimiter = createRateLimiter(config, clock, redis ? { client: redis, log: log.child({ component: 'rate-limit' }) } : undefined);
   const store = await createTokenStore(config, clock, redis ? { client: redis, log: log.child({ component: 'token' }) } : undefined);
   const client = new ZohoTokenClient({
     accountsUrl: config.zoho.accountsUrl,
