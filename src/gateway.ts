@@ -11,6 +11,7 @@ import { ZohoTokenClient } from './oauth/token-client';
 import { TokenSource } from './oauth/token-source';
 import { createTokenStore } from './oauth/token-store/create-token-store';
 import type { TokenStore } from './oauth/token-store/token-store';
+import { CircuitBreaker } from './proxy/circuit-breaker';
 import { UpstreamForwarder } from './proxy/upstream-forwarder';
 import { closeRedisClient, createRedisClient, type RedisClient } from './redis/connection';
 import { createRateLimiter } from './ratelimit/create-rate-limiter';
@@ -27,6 +28,8 @@ export interface RunningGateway {
    * otherwise. Every Redis-backed feature shares it, with key names from src/redis/keys.ts.
    */
   redis: RedisClient | null;
+  /** The breaker toward the Voice API: `state`, `snapshot()`, `onStateChange()`. */
+  breaker: CircuitBreaker;
   /**
    * SIGHUP: re-reads the callers file (a bad file keeps the callers in use and logs why) and
    * reopens the audit file (log rotation). Resolves null in sidecar mode (no callers file).
@@ -77,16 +80,25 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     maxSockets: config.upstream.maxSockets,
   });
 
+  const breaker = new CircuitBreaker({ ...config.upstream.breaker, clock });
+  breaker.onStateChange((to, from, snapshot) => {
+    const line = { component: 'breaker', from, to, consecutive_failures: snapshot.consecutiveFailures, retry_in_ms: snapshot.retryInMs };
+    if (to === 'open') log.warn(line, 'circuit breaker open: failing fast toward Zoho');
+    else log.info(line, `circuit breaker ${to}`);
+  });
+
   let shuttingDown = false;
   const app = createApp({
     log,
     tokens,
-    readiness: tokens,
+    // Not ready when no token can be had; the breaker's state rides along in the detail log.
+    readiness: { ready: () => tokens.ready(), status: () => ({ ...tokens.status(), breaker: breaker.snapshot() }) },
     forwarder,
     bodyLimitBytes: config.bodyLimitBytes,
     retry: config.upstream.retry,
     upstreamTimeoutMs: config.upstream.timeoutMs,
     isShuttingDown: () => shuttingDown,
+    breaker,
     callers,
     audit,
     rateLimiter,
@@ -111,6 +123,7 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     tokens,
     store,
     redis,
+    breaker,
     reload: async () => {
       audit.reopen();
       return callers ? callers.reload() : null;

@@ -11,6 +11,7 @@ import { requestContext } from './http/request-id';
 import type { Logger } from './logger';
 import type { AccessTokenProvider } from './oauth/access-token-provider';
 import { healthRoutes, type Readiness } from './ops/health';
+import type { CircuitBreaker } from './proxy/circuit-breaker';
 import { runContactCall, type PreparedCall } from './proxy/contact-call';
 import type { RetryPolicy } from './proxy/retry-policy';
 import type { UpstreamForwarder } from './proxy/upstream-forwarder';
@@ -25,6 +26,7 @@ export interface AppDeps {
   retry: RetryPolicy;
   upstreamTimeoutMs: number;
   isShuttingDown(): boolean;
+  breaker: CircuitBreaker;
   /** The callers (GATEWAY_CALLERS_FILE); null in sidecar mode: no caller auth. */
   callers: CallerDirectory | null;
   audit: AuditLog;
@@ -60,9 +62,9 @@ export function createApp(deps: AppDeps): Express {
 }
 
 function forwardContactCall(deps: AppDeps): RequestHandler {
-  const callDeps = { tokens: deps.tokens, forwarder: deps.forwarder, retry: deps.retry, timeoutMs: deps.upstreamTimeoutMs };
-  return async (req, res) => {
-    const answer = await runContactCall(callDeps, req, res, res.locals.prepared as PreparedCall);
+  const callDeps = { tokens: deps.tokens, forwarder: deps.forwarder, breaker: deps.breaker, retry: deps.retry, timeoutMs: deps.upstreamTimeoutMs, log: deps.log };
+  return async (_req, res) => {
+    const answer = await runContactCall(callDeps, res, res.locals.prepared as PreparedCall);
     if (answer.retryAfterSec !== undefined) res.setHeader('Retry-After', String(answer.retryAfterSec));
     res.status(answer.status).type('application/json').send(answer.json);
   };

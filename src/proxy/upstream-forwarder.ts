@@ -1,6 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 
 /** One request to the Voice API, entirely built by the gateway from validated input. */
@@ -11,7 +13,7 @@ export interface UpstreamRequest {
   token: string;
   /** application/x-www-form-urlencoded body, for create and update. */
   formBody?: string;
-  /** Abort the attempt when this fires (whole-call deadline, client gone). */
+  /** Abort the attempt when this fires (the whole-call deadline). */
   signal?: AbortSignal;
 }
 
@@ -25,10 +27,10 @@ export interface UpstreamAnswer {
 
 /**
  * How an attempt failed, sorted by what is safe afterwards:
- * - `not_sent`: the connection failed before any byte of the request left (refused, connect
- *   timeout): any call may be sent again, creates included.
+ * - `not_sent`: the connection failed before any byte of the request left (refused, DNS, connect
+ *   or TLS handshake timeout): any call may be sent again, creates included.
  * - `sent`: the connection broke after the request was (maybe) written: the outcome is unknown.
- * - `timeout`: the deadline passed while waiting.
+ * - `timeout`: the whole-call deadline passed; if anything was sent, its outcome is unknown too.
  */
 export interface UpstreamFailure {
   ok: false;
@@ -47,33 +49,50 @@ export interface UpstreamForwarderOptions {
   maxAnswerBytes?: number;
 }
 
-/** State of one attempt, kept beside the request while http-proxy works on it. */
-interface Attempt {
-  request: UpstreamRequest;
-  connected: boolean;
-  settle(result: UpstreamResult): void;
-}
+/** The answer was larger than maxAnswerBytes; not a connection failure, and not worth a retry. */
+export const ANSWER_TOO_LARGE = 'EANSWER_TOO_LARGE';
 
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNECT_TIMEOUT']);
 const USER_AGENT = 'zoho-voice-gateway';
+/**
+ * Idle keep-alive sockets are dropped after this. It also lets Node's agent honour the server's
+ * `Keep-Alive: timeout=N` hint (it only shortens a non-zero agent timeout), which closes the
+ * classic race of sending on a socket the server is closing. On a busy socket it only emits an
+ * event nobody listens to: the whole-call deadline is what bounds a call.
+ */
+const IDLE_SOCKET_TIMEOUT_MS = 30_000;
+
+/**
+ * What http-proxy takes for an incoming request. Each attempt gets its own, instead of the caller's
+ * IncomingMessage, so that:
+ * - the headers are an allow-list by construction (http-proxy copies `headers` as they are);
+ * - nothing the caller does (leaving, its socket erroring) aborts a create half way;
+ * - every event http-proxy raises names exactly one attempt, so a late error of an earlier attempt
+ *   can never settle a retry.
+ */
+type Carrier = Readable & { method: string; url: string; headers: http.OutgoingHttpHeaders; httpVersion: string; socket: { destroyed: boolean } };
 
 /**
  * Sends one attempt of a call to the Voice API through http-proxy-middleware and hands back the
- * whole answer (the gateway normalizes it before the caller sees it). Headers are allow-listed by
- * construction: whatever the caller sent, upstream gets only Host, Accept, Authorization,
- * User-Agent and, with a body, Content-Type and Content-Length.
+ * whole answer (the gateway normalizes it before the caller sees it). Upstream gets only Host,
+ * Accept, Authorization, User-Agent and, with a body, Content-Type and Content-Length, whatever
+ * the caller sent. Keep-alive sockets, at most `maxSockets`.
  */
 export class UpstreamForwarder {
-  private readonly attempts = new WeakMap<http.IncomingMessage, Attempt>();
+  private readonly attempts = new WeakMap<Carrier, Attempt>();
   private readonly proxy: RequestHandler;
   readonly agent: http.Agent;
-  private readonly maxAnswerBytes: number;
 
   constructor(private readonly options: UpstreamForwarderOptions) {
     const target = new URL(options.voiceUrl);
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: Math.min(options.maxSockets, 64), scheduling: 'lifo' as const };
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: options.maxSockets,
+      maxFreeSockets: Math.min(options.maxSockets, 64),
+      scheduling: 'lifo' as const,
+      timeout: IDLE_SOCKET_TIMEOUT_MS,
+    };
     this.agent = target.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    this.maxAnswerBytes = options.maxAnswerBytes ?? 8 * 1024 * 1024;
     this.proxy = createProxyMiddleware({
       target: options.voiceUrl,
       changeOrigin: true,
@@ -82,38 +101,29 @@ export class UpstreamForwarder {
       xfwd: false,
       agent: this.agent,
       ejectPlugins: true,
-      // The upstream path comes from the route table, never from req.url.
-      pathRewrite: (_path, req) => this.attempts.get(req)!.request.pathAndQuery,
       plugins: [
         (proxyServer) => {
-          proxyServer.on('proxyReq', (proxyReq, req) => this.onProxyRequest(proxyReq, req));
-          proxyServer.on('proxyRes', (proxyRes, req) => this.onProxyResponse(proxyRes, req));
-          proxyServer.on('error', (err, req) => this.onError(err, req as http.IncomingMessage));
-          proxyServer.on('econnreset', (err, req) => this.onError(err, req as http.IncomingMessage));
+          // Everything about a request that exists is handled on the ClientRequest itself (see
+          // Attempt.bind); this only catches a failure before one was made.
+          proxyServer.on('error', (err, req) => this.attempts.get(req as unknown as Carrier)?.failedBeforeRequest(err));
         },
       ],
     });
   }
 
   /** Sends one attempt. Never rejects: failures come back as an UpstreamFailure. */
-  forward(req: http.IncomingMessage, res: http.ServerResponse, request: UpstreamRequest): Promise<UpstreamResult> {
+  forward(request: UpstreamRequest): Promise<UpstreamResult> {
     return new Promise<UpstreamResult>((resolve) => {
-      let settled = false;
-      const attempt: Attempt = {
-        request,
-        connected: false,
-        settle: (result) => {
-          if (settled) return;
-          settled = true;
-          this.attempts.delete(req);
-          resolve(result);
-        },
-      };
-      this.attempts.set(req, attempt);
-      // http-proxy reads the method from the incoming request.
-      req.method = request.method;
-      void this.proxy(req as never, res as never, (err?: unknown) => {
-        attempt.settle({ ok: false, kind: 'not_sent', code: (err as NodeJS.ErrnoException | undefined)?.code ?? 'EPROXY' });
+      if (request.signal?.aborted) {
+        resolve({ ok: false, kind: 'timeout', code: 'EDEADLINE' });
+        return;
+      }
+      const body = request.formBody === undefined ? undefined : Buffer.from(request.formBody, 'utf8');
+      const attempt = new Attempt(resolve, request.signal, this.options.connectTimeoutMs, this.options.maxAnswerBytes ?? 8 * 1024 * 1024);
+      const carrier = carrierOf(request, body, (clientRequest) => attempt.bind(clientRequest));
+      this.attempts.set(carrier, attempt);
+      void this.proxy(carrier as never, new http.ServerResponse(carrier as never) as never, (err?: unknown) => {
+        attempt.failedBeforeRequest((err ?? {}) as NodeJS.ErrnoException);
       });
     });
   }
@@ -121,86 +131,131 @@ export class UpstreamForwarder {
   close(): void {
     this.agent.destroy();
   }
+}
 
-  private onProxyRequest(proxyReq: http.ClientRequest, req: http.IncomingMessage): void {
-    const attempt = this.attempts.get(req);
-    if (!attempt) return;
-    const { request } = attempt;
-    for (const name of proxyReq.getHeaderNames()) if (name !== 'host') proxyReq.removeHeader(name);
-    proxyReq.setHeader('Accept', 'application/json');
-    proxyReq.setHeader('Authorization', `Zoho-oauthtoken ${request.token}`);
-    proxyReq.setHeader('User-Agent', USER_AGENT);
+function carrierOf(request: UpstreamRequest, body: Buffer | undefined, onClientRequest: (req: http.ClientRequest) => void): Carrier {
+  const headers: http.OutgoingHttpHeaders = {
+    accept: 'application/json',
+    authorization: `Zoho-oauthtoken ${request.token}`,
+    'user-agent': USER_AGENT,
+  };
+  if (body !== undefined) {
+    headers['content-type'] = 'application/x-www-form-urlencoded; charset=utf-8';
+    headers['content-length'] = String(body.length);
+  } else if (request.method !== 'GET') {
+    headers['content-length'] = '0';
+  }
+  const carrier = Object.assign(Readable.from(body === undefined ? [] : [body]), {
+    method: request.method,
+    url: request.pathAndQuery,
+    headers,
+    httpVersion: '1.1',
+    socket: { destroyed: false },
+  });
+  // http-proxy creates the ClientRequest and pipes the carrier into it in the same tick, before
+  // any byte can leave: the earliest moment the attempt can hold its request.
+  carrier.pipe = <T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T => {
+    onClientRequest(destination as unknown as http.ClientRequest);
+    return Readable.prototype.pipe.call(carrier, destination, options) as T;
+  };
+  return carrier;
+}
 
-    const socket = proxyReq.socket as Socket | null;
-    if (socket && socket.connecting) this.armConnectTimeout(proxyReq, socket, attempt);
-    else attempt.connected = true;
+/** One attempt: settles exactly once, whatever order the request's events come in. */
+class Attempt {
+  private settled = false;
+  private connected = false;
+  private request?: http.ClientRequest;
+  private connectTimer?: NodeJS.Timeout;
+  private readonly onAbort = () => {
+    this.settle({ ok: false, kind: 'timeout', code: 'EDEADLINE' });
+    this.request?.destroy();
+  };
 
-    if (request.signal) {
-      const abort = () => proxyReq.destroy(Object.assign(new Error('deadline'), { code: 'EDEADLINE' }));
-      if (request.signal.aborted) abort();
-      else request.signal.addEventListener('abort', abort, { once: true });
-      proxyReq.once('close', () => request.signal!.removeEventListener('abort', abort));
-    }
-
-    if (request.formBody !== undefined) {
-      const body = Buffer.from(request.formBody, 'utf8');
-      proxyReq.setHeader('Content-Type', 'application/x-www-form-urlencoded; charset=utf-8');
-      proxyReq.setHeader('Content-Length', body.length);
-      proxyReq.write(body);
-    } else if (request.method !== 'GET') {
-      proxyReq.setHeader('Content-Length', 0);
-    }
+  constructor(
+    private readonly resolve: (result: UpstreamResult) => void,
+    private readonly signal: AbortSignal | undefined,
+    private readonly connectTimeoutMs: number,
+    private readonly maxAnswerBytes: number,
+  ) {
+    // Armed before anything else, so a deadline ends the attempt even if no request ever gets a socket.
+    signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  private armConnectTimeout(proxyReq: http.ClientRequest, socket: Socket, attempt: Attempt): void {
-    const timer = setTimeout(() => {
-      proxyReq.destroy(Object.assign(new Error('connect timeout'), { code: 'ECONNECT_TIMEOUT' }));
-    }, this.options.connectTimeoutMs);
-    socket.once('connect', () => {
-      attempt.connected = true;
-      clearTimeout(timer);
-    });
-    socket.once('secureConnect', () => clearTimeout(timer));
-    proxyReq.once('close', () => clearTimeout(timer));
-  }
-
-  private onProxyResponse(proxyRes: http.IncomingMessage, req: http.IncomingMessage): void {
-    const attempt = this.attempts.get(req);
-    if (!attempt) {
-      proxyRes.resume();
+  bind(request: http.ClientRequest): void {
+    this.request = request;
+    if (this.settled) {
+      // The deadline passed while http-proxy was still preparing: stop it before a byte leaves.
+      request.on('error', () => undefined);
+      request.destroy();
       return;
     }
+    request.on('error', (err: NodeJS.ErrnoException) => this.failed(err));
+    request.on('socket', (socket: Socket) => this.onSocket(socket));
+    request.on('response', (answer: http.IncomingMessage) => this.read(answer));
+  }
+
+  /** http-proxy or the middleware failed before any ClientRequest existed: nothing was sent. */
+  failedBeforeRequest(err: NodeJS.ErrnoException): void {
+    if (this.request) return; // the request's own 'error' listener already saw it
+    this.settle({ ok: false, kind: 'not_sent', code: err.code ?? 'EPROXY' });
+  }
+
+  private onSocket(socket: Socket): void {
+    if (!socket.connecting) {
+      this.connected = true; // a reused keep-alive socket
+      return;
+    }
+    const ready = socket instanceof TLSSocket ? 'secureConnect' : 'connect';
+    this.connectTimer = setTimeout(() => {
+      this.request?.destroy(Object.assign(new Error('connect timeout'), { code: 'ECONNECT_TIMEOUT' }));
+    }, this.connectTimeoutMs);
+    socket.once(ready, () => {
+      this.connected = true;
+      clearTimeout(this.connectTimer);
+    });
+  }
+
+  private failed(err: NodeJS.ErrnoException): void {
+    const code = err.code ?? 'EUPSTREAM';
+    // Until the socket connected (TLS included) no byte of the request can have left.
+    const kind = NOT_SENT_CODES.has(code) || !this.connected ? 'not_sent' : 'sent';
+    this.settle({ ok: false, kind, code });
+  }
+
+  private read(answer: http.IncomingMessage): void {
     const chunks: Buffer[] = [];
     let size = 0;
-    proxyRes.on('data', (chunk: Buffer) => {
+    answer.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > this.maxAnswerBytes) {
-        proxyRes.destroy();
-        attempt.settle({ ok: false, kind: 'sent', code: 'EANSWER_TOO_LARGE' });
+        this.settle({ ok: false, kind: 'sent', code: ANSWER_TOO_LARGE });
+        this.request?.destroy();
         return;
       }
       chunks.push(chunk);
     });
-    proxyRes.on('end', () => {
-      const retryAfter = proxyRes.headers['retry-after'];
-      attempt.settle({
+    answer.on('end', () => {
+      const retryAfter = answer.headers['retry-after'];
+      this.settle({
         ok: true,
-        status: proxyRes.statusCode ?? 502,
-        contentType: proxyRes.headers['content-type'] ?? '',
+        status: answer.statusCode ?? 502,
+        contentType: answer.headers['content-type'] ?? '',
         retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
         body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size),
       });
     });
-    proxyRes.on('error', (err: NodeJS.ErrnoException) => attempt.settle({ ok: false, kind: 'sent', code: err.code ?? 'ERESPONSE' }));
-    proxyRes.on('aborted', () => attempt.settle({ ok: false, kind: 'sent', code: 'ECONNRESET' }));
+    answer.on('error', (err: NodeJS.ErrnoException) => this.settle({ ok: false, kind: 'sent', code: err.code ?? 'ERESPONSE' }));
+    answer.on('close', () => {
+      if (!answer.complete) this.settle({ ok: false, kind: 'sent', code: 'ECONNRESET' });
+    });
   }
 
-  private onError(err: NodeJS.ErrnoException, req: http.IncomingMessage): void {
-    const attempt = this.attempts.get(req);
-    if (!attempt) return;
-    const code = err.code ?? 'EUPSTREAM';
-    if (code === 'EDEADLINE') attempt.settle({ ok: false, kind: 'timeout', code });
-    else if (NOT_SENT_CODES.has(code) || !attempt.connected) attempt.settle({ ok: false, kind: 'not_sent', code });
-    else attempt.settle({ ok: false, kind: 'sent', code });
+  private settle(result: UpstreamResult): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.connectTimer);
+    this.signal?.removeEventListener('abort', this.onAbort);
+    this.resolve(result);
   }
 }

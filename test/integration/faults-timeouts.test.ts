@@ -1,0 +1,78 @@
+/**
+ * The whole-call deadline (UPSTREAM_TIMEOUT_MS, here 1 s): a stalled Zoho, a stalled token
+ * endpoint, and retries all end within it, with 504 UPSTREAM_TIMEOUT.
+ */
+import request from 'supertest';
+import { CreateLedger, taggedContact } from '../helpers/create-ledger';
+import { startHarness, type Harness } from '../helpers/harness';
+
+const BASE = '/rest/json/zv/contacts';
+const TIMEOUT_MS = 1000;
+/** Scheduling slack on a shared two-core machine. */
+const SLACK_MS = 400;
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ env: { UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS), BREAKER_FAILURE_THRESHOLD: '1000' } });
+  await request(h.url).get(`${BASE}/contact_status`).expect(200); // warm the token
+});
+afterAll(async () => h.close());
+
+let logStart = 0;
+beforeEach(() => {
+  h.sim.faults.clear();
+  logStart = h.sim.log.length;
+});
+const contactCalls = () => h.sim.log.slice(logStart).filter((e) => e.kind === 'contacts');
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = Date.now();
+  const value = await work();
+  return { value, ms: Date.now() - started };
+}
+
+test('when Zoho stalls for 30 s, then a GET gets 504 UPSTREAM_TIMEOUT within the configured 1 s, after one call (a timeout is not retried)', async () => {
+  h.sim.faults.contacts('stall', 1, { method: 'GET', ms: 30_000 });
+  const { value: res, ms } = await timed(() => request(h.url).get(`${BASE}/315000153768793`));
+  expect(res.status).toBe(504);
+  expect(res.body).toMatchObject({ status: 'ERROR', code: 'UPSTREAM_TIMEOUT' });
+  expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+  expect(ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+  expect(contactCalls()).toHaveLength(1);
+});
+
+test('when Zoho stalls for 30 s on a create, then the caller gets 504 within 1 s, the create is not resent, and the simulator created nothing', async () => {
+  const ledger = new CreateLedger(h.sim);
+  h.sim.faults.contacts('stall', 1, { method: 'POST', ms: 30_000 });
+  const { value: res, ms } = await timed(() => request(h.url).post(BASE).send(taggedContact('stalled')));
+  expect(res.status).toBe(504);
+  expect(ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+  expect(contactCalls()).toHaveLength(1);
+  // The simulator performs nothing when the client leaves during a stall.
+  expect(ledger.created()).toEqual([]);
+});
+
+test('when retries would run past the deadline, then the caller still gets its answer within it', async () => {
+  // 502, then a stall: the retry starts, and the deadline ends it.
+  h.sim.faults.contacts('http_502', 1, { method: 'GET' });
+  h.sim.faults.contacts('stall', 1, { method: 'GET', ms: 30_000 });
+  const { value: res, ms } = await timed(() => request(h.url).get(`${BASE}/contact_status`));
+  expect(res.status).toBe(504);
+  expect(ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+  expect(contactCalls().map((c) => c.fault)).toEqual(['http_502', 'stall']);
+});
+
+test('when the token endpoint stalls on a cold cache, then the wait counts against the same deadline and nothing goes to Zoho', async () => {
+  const cold = await startHarness({ simulator: h.sim, env: { UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS) } });
+  try {
+    const start = h.sim.log.length;
+    h.sim.faults.token('slow', 1, { ms: 5000 });
+    const { value: res, ms } = await timed(() => request(cold.url).get(`${BASE}/contact_status`));
+    expect(res.status).toBe(504);
+    expect(res.body.code).toBe('UPSTREAM_TIMEOUT');
+    expect(ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+    expect(h.sim.log.slice(start).filter((e) => e.kind === 'contacts')).toEqual([]);
+  } finally {
+    await cold.close();
+  }
+});
