@@ -4,7 +4,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { AuditLog } from './audit/audit-log';
 import { CallerDirectory, type ReloadOutcome } from './callers/caller-directory';
 import { isLoopbackHost, type Config } from './config/config';
-import { clientErrorHandler } from './http/client-error';
+import { clientErrorHandler, connectHandler } from './http/client-error';
 import type { Logger } from './logger';
 import { systemClock, type Clock } from './oauth/clock';
 import { ZohoTokenClient } from './oauth/token-client';
@@ -110,6 +110,7 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
   server.headersTimeout = 66_000;
   server.requestTimeout = config.upstream.timeoutMs + 30_000;
   server.on('clientError', clientErrorHandler(audit));
+  server.on('connect', connectHandler(audit));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

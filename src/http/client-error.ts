@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { AuditLog } from '../audit/audit-log';
 import { auditRecordOf } from '../audit/audit-record';
@@ -22,26 +22,43 @@ export function clientErrorHandler(audit: AuditLog): (err: NodeJS.ErrnoException
       socket.destroy();
       return;
     }
-    const requestId = randomUUID();
-    const { status, message } = ERROR_CATALOG[code];
-    const body = JSON.stringify({ status: 'ERROR', code, message, request_id: requestId });
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
-        'Content-Type: application/json; charset=utf-8\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        `X-Request-Id: ${requestId}\r\n` +
-        'Connection: close\r\n\r\n' +
-        body,
-    );
-    const remote = (socket as { remoteAddress?: string }).remoteAddress;
-    audit.record(
-      auditRecordOf(
-        { requestId, startedAt: process.hrtime.bigint(), denied: code, tokenRefreshed: false, attempts: 0 },
-        { arrivedAt: Date.now(), remoteAddr: remote, method: undefined },
-        status,
-      ),
-    );
+    refuseOnSocket(socket, code, audit, undefined);
   };
+}
+
+/**
+ * CONNECT asks the gateway to be a tunnel to any host. Node hands it to a 'connect' listener or
+ * drops the connection without a word; this answers 405 in the envelope, audited.
+ */
+export function connectHandler(audit: AuditLog): (req: IncomingMessage, socket: Duplex) => void {
+  return (req, socket) => refuseOnSocket(socket, 'METHOD_NOT_ALLOWED', audit, req.method, { Allow: 'GET, POST, PUT, DELETE' });
+}
+
+/** Writes the envelope straight on the socket, closes it, and audits the refusal. */
+function refuseOnSocket(socket: Duplex, code: ErrorCode, audit: AuditLog, method: string | undefined, headers: Record<string, string> = {}): void {
+  const requestId = randomUUID();
+  const { status, message } = ERROR_CATALOG[code];
+  const body = JSON.stringify({ status: 'ERROR', code, message, request_id: requestId });
+  const extra = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-Id: ${requestId}\r\n` +
+      extra +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+  const remote = (socket as { remoteAddress?: string }).remoteAddress;
+  audit.record(
+    auditRecordOf(
+      { requestId, startedAt: process.hrtime.bigint(), denied: code, tokenRefreshed: false, attempts: 0 },
+      { arrivedAt: Date.now(), remoteAddr: remote, method },
+      status,
+    ),
+  );
 }
 
 /** Node's parser error → the gateway's code; null when there is nobody left to answer. */
