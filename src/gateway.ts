@@ -11,6 +11,8 @@ import { ZohoTokenClient } from './oauth/token-client';
 import { TokenSource } from './oauth/token-source';
 import { createTokenStore } from './oauth/token-store/create-token-store';
 import type { TokenStore } from './oauth/token-store/token-store';
+import { createIdempotencyStore } from './idempotency/create-idempotency-store';
+import type { IdempotencyStore } from './idempotency/idempotency-store';
 import { CircuitBreaker } from './proxy/circuit-breaker';
 import { UpstreamForwarder } from './proxy/upstream-forwarder';
 import { closeRedisClient, createRedisClient, type RedisClient } from './redis/connection';
@@ -30,6 +32,8 @@ export interface RunningGateway {
   redis: RedisClient | null;
   /** The breaker toward the Voice API: `state`, `snapshot()`, `onStateChange()`. */
   breaker: CircuitBreaker;
+  /** Where the first answer to each Idempotency-Key is kept. */
+  idempotency: IdempotencyStore;
   /**
    * SIGHUP: re-reads the callers file (a bad file keeps the callers in use and logs why) and
    * reopens the audit file (log rotation). Resolves null in sidecar mode (no callers file).
@@ -86,6 +90,7 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     if (to === 'open') log.warn(line, 'circuit breaker open: failing fast toward Zoho');
     else log.info(line, `circuit breaker ${to}`);
   });
+  const idempotency = createIdempotencyStore(config, clock, redis ?? undefined);
 
   let shuttingDown = false;
   const app = createApp({
@@ -99,6 +104,7 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     upstreamTimeoutMs: config.upstream.timeoutMs,
     isShuttingDown: () => shuttingDown,
     breaker,
+    idempotency,
     callers,
     audit,
     rateLimiter,
@@ -125,6 +131,7 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     store,
     redis,
     breaker,
+    idempotency,
     reload: async () => {
       audit.reopen();
       return callers ? callers.reload() : null;
@@ -142,6 +149,7 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
       await rateLimiter?.close();
       tokens.close();
       forwarder.close();
+      await idempotency.close();
       await store.close();
       if (redis) await closeRedisClient(redis);
     },

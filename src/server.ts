@@ -11,8 +11,10 @@ import { requestContext } from './http/request-id';
 import type { Logger } from './logger';
 import type { AccessTokenProvider } from './oauth/access-token-provider';
 import { healthRoutes, type Readiness } from './ops/health';
+import { idempotencyClaimOf, idempotentCreate } from './idempotency/idempotent-create';
+import type { IdempotencyStore } from './idempotency/idempotency-store';
 import type { CircuitBreaker } from './proxy/circuit-breaker';
-import { runContactCall, type PreparedCall } from './proxy/contact-call';
+import { runContactCall, type CallAnswer, type PreparedCall } from './proxy/contact-call';
 import type { RetryPolicy } from './proxy/retry-policy';
 import type { UpstreamForwarder } from './proxy/upstream-forwarder';
 import type { RateLimiter } from './ratelimit/rate-limiter';
@@ -27,6 +29,9 @@ export interface AppDeps {
   upstreamTimeoutMs: number;
   isShuttingDown(): boolean;
   breaker: CircuitBreaker;
+  idempotency: IdempotencyStore;
+  /** Called when the idempotency store fails (metrics). */
+  onIdempotencyStoreError?(): void;
   /** The callers (GATEWAY_CALLERS_FILE); null in sidecar mode: no caller auth. */
   callers: CallerDirectory | null;
   audit: AuditLog;
@@ -56,6 +61,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(rateLimit(deps.rateLimiter));
   app.use(...contactBodyParsers(deps.bodyLimitBytes));
   app.use(prepareContactCall);
+  // After validation: the key's fingerprint is a hash of the validated contact.
+  app.use(idempotentCreate({ store: deps.idempotency, callTimeoutMs: deps.upstreamTimeoutMs, log: deps.log, onStoreError: deps.onIdempotencyStoreError }));
   app.use(forwardContactCall(deps));
   app.use(errorHandler(deps.log));
   return app;
@@ -64,7 +71,16 @@ export function createApp(deps: AppDeps): Express {
 function forwardContactCall(deps: AppDeps): RequestHandler {
   const callDeps = { tokens: deps.tokens, forwarder: deps.forwarder, breaker: deps.breaker, retry: deps.retry, timeoutMs: deps.upstreamTimeoutMs, log: deps.log };
   return async (_req, res) => {
-    const answer = await runContactCall(callDeps, res, res.locals.prepared as PreparedCall);
+    // An idempotent create's claim is settled before the answer is written (see IdempotencyClaim).
+    const claim = idempotencyClaimOf(res);
+    let answer: CallAnswer;
+    try {
+      answer = await runContactCall(callDeps, res, res.locals.prepared as PreparedCall);
+    } catch (err) {
+      await claim?.failed(err, res);
+      throw err;
+    }
+    await claim?.answered(answer);
     if (answer.retryAfterSec !== undefined) res.setHeader('Retry-After', String(answer.retryAfterSec));
     res.status(answer.status).type('application/json').send(answer.json);
   };

@@ -31,6 +31,7 @@ export const ERROR_CATALOG = {
   TOKEN_RATE_LIMITED: { status: 503, message: 'Zoho is rate-limiting token requests; try again later.' },
   TOKEN_UNAVAILABLE: { status: 503, message: 'No access token is available right now.' },
   CIRCUIT_OPEN: { status: 503, message: 'Zoho is failing; the gateway is not sending calls for a short while.' },
+  IDEMPOTENCY_UNAVAILABLE: { status: 503, message: 'Idempotency-Key cannot be honoured right now (its store is unavailable); nothing was sent to Zoho. Retry later.' },
   SHUTTING_DOWN: { status: 503, message: 'The gateway is shutting down.' },
   UPSTREAM_TIMEOUT: { status: 504, message: 'Zoho did not answer in time.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -4,20 +4,28 @@ import { GatewayError, isGatewayError } from '../errors/gateway-error';
 import type { Logger } from '../logger';
 import { callContextOf } from './call-context';
 
-/** The gateway's error envelope: Zoho's own shape, plus the request id. */
-export function sendError(res: Response, error: GatewayError): void {
-  const context = callContextOf(res);
-  context.denied ??= error.code;
+/**
+ * The gateway's error envelope as JSON text: Zoho's own shape, plus the request id. Idempotent
+ * creates store this very text, so a replay is byte for byte what the first caller got.
+ */
+export function errorEnvelope(error: GatewayError, requestId: string): string {
   const body: Record<string, unknown> = {
     status: 'ERROR',
     code: error.code,
     message: ERROR_CATALOG[error.code].message,
-    request_id: context.requestId,
+    request_id: requestId,
   };
   if (error.details !== undefined) body.details = error.details;
+  return JSON.stringify(body);
+}
+
+/** Writes a GatewayError as HTTP: its status, Retry-After and headers, and the envelope. */
+export function sendError(res: Response, error: GatewayError): void {
+  const context = callContextOf(res);
+  context.denied ??= error.code;
   if (error.retryAfterSec !== undefined) res.setHeader('Retry-After', String(error.retryAfterSec));
   for (const [name, value] of Object.entries(error.headers ?? {})) res.setHeader(name, value);
-  res.status(error.status).type('application/json').send(JSON.stringify(body));
+  res.status(error.status).type('application/json').send(errorEnvelope(error, context.requestId));
 }
 
 /**

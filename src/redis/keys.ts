@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
  * carries one tag:
  *   <prefix>{token}:value | :lock | :backoff | :written   one slot: the fleet's token, its lock, back-off, channel
  *   <prefix>{rl:<caller>}                                 one key per caller's rate-limit bucket
- *   <prefix>{idem:<digest>}:record | :lock                one slot per (caller, Idempotency-Key)
+ *   <prefix>{idem:<digest>}:record                        one key per (caller, Idempotency-Key): in flight, or the first answer
  *   <prefix>{startup}:probe                               the start-up write check
  * The prefix therefore must not contain `{` or `}` (it would become the tag of every key).
  */
@@ -29,8 +29,11 @@ export interface RedisKeys {
   readonly startupProbe: string;
   /** The rate-limit bucket of one caller. */
   rateLimit(caller: string): string;
-  /** The stored answer and the in-flight lock of one Idempotency-Key of one caller. */
-  idempotency(caller: string, idempotencyKey: string): { readonly record: string; readonly lock: string };
+  /**
+   * One Idempotency-Key of one caller: a JSON record, first "in flight" (with the owner's claim id),
+   * then the first answer, for IDEMPOTENCY_TTL_SEC (see src/redis/lua/idempotency-scripts.ts).
+   */
+  idempotency(caller: string, idempotencyKey: string): { readonly record: string };
 }
 
 /** Thrown at start when the key prefix would break Cluster hash tags. */
@@ -61,7 +64,7 @@ export function redisKeys(prefix: string): RedisKeys {
       // by a caller whose name contains the separator, hence the length-prefixed encoding.
       const digest = createHash('sha256').update(`${caller.length}:${caller}:${idempotencyKey}`).digest('hex').slice(0, 32);
       const tag = `${prefix}{idem:${digest}}`;
-      return { record: `${tag}:record`, lock: `${tag}:lock` };
+      return { record: `${tag}:record` };
     },
   };
 }
