@@ -27,7 +27,8 @@ export function rawRequest(url: string, bytes: string | Buffer, options: { timeo
     socket.on('error', () => undefined);
     socket.on('close', () => {
       clearTimeout(timer);
-      const raw = Buffer.concat(chunks).toString('latin1');
+      // Interim answers (100 Continue) come first; the final one is what counts.
+      const raw = Buffer.concat(chunks).toString('latin1').replace(/^(HTTP\/1\.[01] 1(?!01)\d\d[^\r]*\r\n(?:[^\r]+\r\n)*\r\n)+/, '');
       const match = /^HTTP\/1\.[01] (\d{3})/.exec(raw);
       if (!match) return reject(new Error(`no HTTP answer: ${JSON.stringify(raw.slice(0, 200))}`));
       const split = raw.indexOf('\r\n\r\n');
