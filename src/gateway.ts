@@ -13,6 +13,7 @@ import { createTokenStore } from './oauth/token-store/create-token-store';
 import type { TokenStore } from './oauth/token-store/token-store';
 import { createIdempotencyStore } from './idempotency/create-idempotency-store';
 import type { IdempotencyStore } from './idempotency/idempotency-store';
+import { Drain } from './ops/drain';
 import { CircuitBreaker } from './proxy/circuit-breaker';
 import { UpstreamForwarder } from './proxy/upstream-forwarder';
 import { closeRedisClient, createRedisClient, type RedisClient } from './redis/connection';
@@ -91,8 +92,8 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     else log.info(line, `circuit breaker ${to}`);
   });
   const idempotency = createIdempotencyStore(config, clock, redis ?? undefined);
+  const drain = new Drain();
 
-  let shuttingDown = false;
   const app = createApp({
     log,
     tokens,
@@ -102,7 +103,8 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     bodyLimitBytes: config.bodyLimitBytes,
     retry: config.upstream.retry,
     upstreamTimeoutMs: config.upstream.timeoutMs,
-    isShuttingDown: () => shuttingDown,
+    isShuttingDown: () => drain.shuttingDown,
+    drain,
     breaker,
     idempotency,
     callers,
@@ -137,12 +139,14 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
       return callers ? callers.reload() : null;
     },
     close: async () => {
-      shuttingDown = true;
+      // /readyz 503 and new calls refused at once; no new connections; running calls finish.
+      drain.begin();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const grace = new Promise<void>((resolve) => setTimeout(resolve, config.shutdownGraceMs).unref());
-      await Promise.race([closed, grace]);
+      const finished = await drain.idle(config.shutdownGraceMs);
+      if (!finished) log.warn({ in_flight: drain.inFlight, grace_ms: config.shutdownGraceMs }, 'shutdown grace period over: cutting the calls still in flight');
       server.closeAllConnections();
+      await closed;
       // Let the cut-off requests' 'close' events write their audit lines, then flush the trail.
       await nextTurn();
       await audit.close();

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from './config/config';
 import { startGateway } from './gateway';
-import { createLogger } from './logger';
+import { createLogger, type Logger } from './logger';
 
 /** Entry point: configuration once, then the gateway; SIGTERM/SIGINT stop it gracefully. */
 async function main(): Promise<void> {
@@ -20,20 +20,29 @@ async function main(): Promise<void> {
 
   let stopping = false;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second Ctrl-C means "now".
+      log.warn({ signal }, 'second signal: exiting without waiting for calls in flight');
+      exitAfterFlush(log, 1);
+      return;
+    }
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    gateway
-      .close()
-      .then(() => {
+    log.info({ signal, grace_ms: config.shutdownGraceMs }, 'shutting down: /readyz 503, no new connections, finishing calls in flight');
+    // Should closing hang anyway (a bug, a stuck dependency), exit before an orchestrator's SIGKILL.
+    setTimeout(() => {
+      log.error('shutdown did not finish in time');
+      exitAfterFlush(log, 1);
+    }, config.shutdownGraceMs + 10_000).unref();
+    gateway.close().then(
+      () => {
         log.info('stopped');
-        log.flush();
-        process.exitCode = 0;
-      })
-      .catch((err: unknown) => {
+        exitAfterFlush(log, 0);
+      },
+      (err: unknown) => {
         log.error({ err }, 'shutdown failed');
-        process.exitCode = 1;
-      });
+        exitAfterFlush(log, 1);
+      },
+    );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
@@ -42,6 +51,11 @@ async function main(): Promise<void> {
     log.info({ signal: 'SIGHUP' }, 'reloading callers and reopening the audit log');
     void gateway.reload();
   });
+}
+
+/** Writes out what the logger still buffers, then exits (nothing left open may keep us alive). */
+function exitAfterFlush(log: Logger, code: number): void {
+  log.flush(() => process.exit(code));
 }
 
 main().catch((err: unknown) => {

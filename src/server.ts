@@ -13,6 +13,7 @@ import type { AccessTokenProvider } from './oauth/access-token-provider';
 import { healthRoutes, type Readiness } from './ops/health';
 import { idempotencyClaimOf, idempotentCreate } from './idempotency/idempotent-create';
 import type { IdempotencyStore } from './idempotency/idempotency-store';
+import type { Drain } from './ops/drain';
 import type { CircuitBreaker } from './proxy/circuit-breaker';
 import { runContactCall, type CallAnswer, type PreparedCall } from './proxy/contact-call';
 import type { RetryPolicy } from './proxy/retry-policy';
@@ -28,6 +29,8 @@ export interface AppDeps {
   retry: RetryPolicy;
   upstreamTimeoutMs: number;
   isShuttingDown(): boolean;
+  /** In-flight requests and the shutdown gate. */
+  drain: Drain;
   breaker: CircuitBreaker;
   idempotency: IdempotencyStore;
   /** Called when the idempotency store fails (metrics). */
@@ -41,8 +44,9 @@ export interface AppDeps {
 
 /**
  * Builds the gateway's Express app without listening, so the server and the tests build it the
- * same way. The chain reads top to bottom: id, ops routes, audit, match the call, caller and
- * scope, rate limit, read and validate it, forward it, and one error handler.
+ * same way. The chain reads top to bottom: id, ops routes, audit, match the call, turn it away
+ * when shutting down, caller and scope, rate limit, read and validate it, idempotent creates,
+ * forward it, and one error handler.
  */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -51,11 +55,13 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', false);
 
   app.use(requestContext);
+  app.use(deps.drain.track);
   app.use(helmet());
   app.use(healthRoutes({ readiness: deps.readiness, isShuttingDown: deps.isShuttingDown, log: deps.log }));
 
   app.use(auditTrail(deps.audit));
   app.use(matchContactRoute);
+  app.use(deps.drain.refuseWhenDraining);
   // Who calls and may they: before any body is read, so a refused caller's body never is.
   app.use(callerAuth(deps.callers));
   app.use(rateLimit(deps.rateLimiter));
