@@ -12,6 +12,7 @@ import { CONTACT_TEXT_FIELDS } from '../../src/contacts/contact-input';
 import { ROUTES } from '../../src/proxy/routes';
 import { CONTACT_STATUSES, type SimulatorLogEntry } from '../../src/simulator/zoho-simulator';
 import { bearer, callersFixture, type CallersFixture } from '../helpers/callers';
+import { capturedLogger } from '../helpers/log-capture';
 import { startHarness, type Harness } from '../helpers/harness';
 import { rawHttp, rawRequest, type RawAnswer } from '../helpers/raw-http';
 
@@ -508,6 +509,24 @@ describe('what reaches Zoho', () => {
 });
 
 describe('the logs', () => {
+  test('redaction by construction: secret-named fields, headers, URL fields, and URLs quoted inside error messages and stacks', () => {
+    const { log, lines } = capturedLogger('debug');
+    log.error(
+      {
+        err: new Error('connect failed: redis://gw:hunter2@10.0.0.7:6379/0 and https://voice.zoho.com/rest/json/zv/contacts?contact=%7B%22first_name%22%3A%22Zelda-Q%22%7D'),
+        url: 'https://accounts.zoho.com/oauth/v2/token?refresh_token=1000.abc',
+        req: { url: '/rest/json/zv/contacts?access_token=zzz', headers: { authorization: 'Bearer zvgw_live_key', cookie: 'sid=1' } },
+        upstream: { token: 'tok-123', nested: { password: 'pw-456' } },
+      },
+      'boom',
+    );
+    const line = lines.join('\n');
+    for (const secret of ['hunter2', 'Zelda-Q', '1000.abc', 'zzz', 'zvgw_live_key', 'sid=1', 'tok-123', 'pw-456']) expect(line).not.toContain(secret);
+    const parsed = JSON.parse(lines[0]!) as { err: { message: string; stack: string } };
+    expect(parsed.err.message).toBe('connect failed: redis://10.0.0.7:6379/0 and https://voice.zoho.com/rest/json/zv/contacts?[REDACTED]');
+    expect(parsed.err.stack).toContain('redis://10.0.0.7:6379/0');
+  });
+
   test('after this whole suite at debug level, no log line holds a caller key, a Zoho token or a contact from a body', () => {
     const text = h.logLines.join('\n');
     expect(h.logLines.length).toBeGreaterThan(100);
