@@ -16,6 +16,9 @@ import type { IdempotencyStore } from './idempotency/idempotency-store';
 import { Drain } from './ops/drain';
 import { CircuitBreaker } from './proxy/circuit-breaker';
 import { UpstreamForwarder } from './proxy/upstream-forwarder';
+import { Registry } from 'prom-client';
+import packageJson from '../package.json';
+import { GatewayMetrics } from './ops/metrics';
 import { closeRedisClient, createRedisClient, type RedisClient } from './redis/connection';
 import { createRateLimiter } from './ratelimit/create-rate-limiter';
 import { createApp } from './server';
@@ -35,6 +38,8 @@ export interface RunningGateway {
   breaker: CircuitBreaker;
   /** Where the first answer to each Idempotency-Key is kept. */
   idempotency: IdempotencyStore;
+  /** Its Prometheus metrics (own registry); the circuit breaker is wired in with metrics.watchCircuit(). */
+  metrics: GatewayMetrics;
   /**
    * SIGHUP: re-reads the callers file (a bad file keeps the callers in use and logs why) and
    * reopens the audit file (log rotation). Resolves null in sidecar mode (no callers file).
@@ -69,6 +74,8 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     refreshToken: config.zoho.refreshToken,
     timeoutMs: config.token.endpointTimeoutMs,
   });
+  // One registry per gateway, never prom-client's global one: two gateways in a process stay apart.
+  const metrics = new GatewayMetrics({ registry: new Registry(), version: packageJson.version });
   const tokens = new TokenSource({
     store,
     client,
@@ -78,6 +85,7 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     refreshAheadMs: config.token.refreshAheadMs,
     endpointTimeoutMs: config.token.endpointTimeoutMs,
     rateLimitBackoffMs: config.token.rateLimitBackoffMs,
+    observer: metrics.tokenObserver,
   });
   const forwarder = new UpstreamForwarder({
     voiceUrl: config.zoho.voiceUrl,
@@ -91,6 +99,7 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     if (to === 'open') log.warn(line, 'circuit breaker open: failing fast toward Zoho');
     else log.info(line, `circuit breaker ${to}`);
   });
+  metrics.watchCircuit(() => breaker.state);
   const idempotency = createIdempotencyStore(config, clock, redis ?? undefined);
   const drain = new Drain();
 
@@ -107,6 +116,8 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     drain,
     breaker,
     idempotency,
+    onIdempotencyStoreError: redis ? () => metrics.redisError('idempotency') : undefined,
+    metrics,
     callers,
     audit,
     rateLimiter,
@@ -134,6 +145,7 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     redis,
     breaker,
     idempotency,
+    metrics,
     reload: async () => {
       audit.reopen();
       return callers ? callers.reload() : null;

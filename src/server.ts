@@ -11,6 +11,9 @@ import { requestContext } from './http/request-id';
 import type { Logger } from './logger';
 import type { AccessTokenProvider } from './oauth/access-token-provider';
 import { healthRoutes, type Readiness } from './ops/health';
+import type { GatewayMetrics } from './ops/metrics';
+import { buildOpenApiDocument } from './ops/openapi';
+import { opsRoutes } from './ops/ops-routes';
 import { idempotencyClaimOf, idempotentCreate } from './idempotency/idempotent-create';
 import type { IdempotencyStore } from './idempotency/idempotency-store';
 import type { Drain } from './ops/drain';
@@ -35,6 +38,7 @@ export interface AppDeps {
   idempotency: IdempotencyStore;
   /** Called when the idempotency store fails (metrics). */
   onIdempotencyStoreError?(): void;
+  metrics: GatewayMetrics;
   /** The callers (GATEWAY_CALLERS_FILE); null in sidecar mode: no caller auth. */
   callers: CallerDirectory | null;
   audit: AuditLog;
@@ -54,10 +58,16 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('query parser', false);
 
+  // The document this app serves; the test suite validates every answer against app.locals.openapi.
+  const openapi = buildOpenApiDocument();
+  app.locals.openapi = openapi;
+
   app.use(requestContext);
   app.use(deps.drain.track);
+  app.use(deps.metrics.requestObserver());
   app.use(helmet());
   app.use(healthRoutes({ readiness: deps.readiness, isShuttingDown: deps.isShuttingDown, log: deps.log }));
+  app.use(opsRoutes({ metrics: deps.metrics, openapi }));
 
   app.use(auditTrail(deps.audit));
   app.use(matchContactRoute);

@@ -3,6 +3,7 @@ import { ERROR_CATALOG } from '../errors/catalog';
 import { GatewayError, isGatewayError } from '../errors/gateway-error';
 import type { Logger } from '../logger';
 import { callContextOf } from './call-context';
+import { requestLog } from './request-log';
 
 /**
  * The gateway's error envelope as JSON text: Zoho's own shape, plus the request id. Idempotent
@@ -36,9 +37,9 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, _req, res, _next) => {
     const error = isGatewayError(err) ? err : fromBodyParser(err);
     if (!error) {
-      log.error({ err, request_id: callContextOf(res)?.requestId }, 'unexpected error');
+      requestLog(res, log).error({ err }, 'unexpected error');
     } else if (error.status >= 500) {
-      log.warn({ code: error.code, cause: describeCause(error.cause), request_id: callContextOf(res).requestId }, 'call failed');
+      requestLog(res, log).warn({ code: error.code, cause: describeCause(error.cause) }, 'call failed');
     }
     if (res.headersSent) {
       res.destroy();

@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import express from 'express';
+import { requestLog } from '../http/request-log';
 import type { Logger } from '../logger';
 
 export interface Readiness {
@@ -29,7 +30,7 @@ export function healthRoutes(deps: HealthDeps): Router {
     const ready = !deps.isShuttingDown() && (await deps.readiness.ready());
     if (!ready) {
       const detail = JSON.stringify({ shuttingDown: deps.isShuttingDown(), ...deps.readiness.status() });
-      if (detail !== lastLogged) deps.log.warn({ detail: JSON.parse(detail) }, 'not ready');
+      if (detail !== lastLogged) requestLog(res, deps.log).warn({ detail: JSON.parse(detail) }, 'not ready');
       lastLogged = detail;
       res.status(503).json({ status: 'NOT_READY' });
       return;

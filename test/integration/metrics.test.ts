@@ -1,0 +1,179 @@
+/**
+ * GET /metrics over real HTTP: each test scrapes before and after the calls it makes and checks
+ * that exactly the right series moved by exactly the right amount.
+ */
+import { startHarness, type Harness } from '../helpers/harness';
+import { scrape, valueOf, type Sample } from '../helpers/prometheus-text';
+
+const BASE = '/rest/json/zv/contacts';
+const ITEM = `${BASE}/{contact_id}`;
+const BIG_ID = '9223372036854775807';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h.close());
+beforeEach(() => h.sim.faults.clear());
+
+const requests = (s: Sample[], labels: Record<string, string>) => valueOf(s, 'zvgw_requests_total', labels);
+
+describe('requests', () => {
+  test('when a get is proxied, then the series for its route template, method, status and caller goes up by exactly 1', async () => {
+    const labels = { route: ITEM, method: 'GET', status: '200', caller: 'none' };
+    const before = await scrape(h.url);
+
+    const res = await fetch(`${h.url}${BASE}/${BIG_ID}`);
+    expect(res.status).toBe(200);
+    await res.text();
+
+    const after = await scrape(h.url);
+    expect(requests(after, labels) - requests(before, labels)).toBe(1);
+    const count = (s: Sample[]) => valueOf(s, 'zvgw_request_duration_seconds_count', { route: ITEM, method: 'GET', status_class: '2xx' });
+    expect(count(after) - count(before)).toBe(1);
+    const upstreamCount = (s: Sample[]) => valueOf(s, 'zvgw_upstream_duration_seconds_count', { route: ITEM, method: 'GET' });
+    expect(upstreamCount(after) - upstreamCount(before)).toBe(1);
+    // The upstream part is part of the whole, so its sum cannot be larger.
+    const sum = (s: Sample[], name: string, labels: Record<string, string>) => valueOf(s, name, labels);
+    const upstreamSeconds = sum(after, 'zvgw_upstream_duration_seconds_sum', { route: ITEM, method: 'GET' }) - sum(before, 'zvgw_upstream_duration_seconds_sum', { route: ITEM, method: 'GET' });
+    const wholeSeconds =
+      sum(after, 'zvgw_request_duration_seconds_sum', { route: ITEM, method: 'GET', status_class: '2xx' }) -
+      sum(before, 'zvgw_request_duration_seconds_sum', { route: ITEM, method: 'GET', status_class: '2xx' });
+    expect(upstreamSeconds).toBeGreaterThan(0);
+    expect(upstreamSeconds).toBeLessThanOrEqual(wholeSeconds);
+  });
+
+  test('when the list and a create are proxied, then each is counted under its own method on the collection template', async () => {
+    const before = await scrape(h.url);
+    await (await fetch(`${h.url}${BASE}?from=0&size=2`)).text();
+    await (await fetch(`${h.url}${BASE}?from=0&size=3`)).text();
+    const created = await fetch(`${h.url}${BASE}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ first_name: 'Ada', mobile: '+12015550123' }) });
+    expect(created.status).toBe(200);
+    await created.text();
+
+    const after = await scrape(h.url);
+    const delta = (labels: Record<string, string>) => requests(after, labels) - requests(before, labels);
+    expect(delta({ route: BASE, method: 'GET', status: '200' })).toBe(2);
+    expect(delta({ route: BASE, method: 'POST', status: '200' })).toBe(1);
+  });
+
+  test('when a path matches no route, then it is counted as route="unmatched" and the path never becomes a label', async () => {
+    const before = await scrape(h.url);
+    const res = await fetch(`${h.url}/admin/secret-path-4711`);
+    expect(res.status).toBe(404);
+    await res.text();
+    const bad = await fetch(`${h.url}${BASE}/12345678901234567890`);
+    expect(bad.status).toBe(400);
+    await bad.text();
+
+    const after = await scrape(h.url);
+    expect(requests(after, { route: 'unmatched', status: '404' }) - requests(before, { route: 'unmatched', status: '404' })).toBe(1);
+    expect(requests(after, { route: 'unmatched', status: '400' }) - requests(before, { route: 'unmatched', status: '400' })).toBe(1);
+    const labelValues = after.flatMap((s) => Object.values(s.labels));
+    expect(labelValues.some((v) => v.includes('secret-path-4711') || v.includes('12345678901234567890'))).toBe(false);
+    // No label value anywhere holds a contact id either.
+    expect(labelValues.some((v) => v.includes(BIG_ID))).toBe(false);
+  });
+
+  test('when Zoho answers 502 once, then the get succeeds and the retries counter goes up by exactly 1', async () => {
+    const before = await scrape(h.url);
+    h.sim.faults.contacts('http_502', 1, { method: 'GET' });
+    const res = await fetch(`${h.url}${BASE}/contact_status`);
+    expect(res.status).toBe(200);
+    await res.text();
+
+    const after = await scrape(h.url);
+    const retries = (s: Sample[]) => valueOf(s, 'zvgw_upstream_retries_total', { route: `${BASE}/contact_status`, method: 'GET' });
+    expect(retries(after) - retries(before)).toBe(1);
+  });
+
+  test('the ops routes are counted under their own paths', async () => {
+    const before = await scrape(h.url);
+    await (await fetch(`${h.url}/healthz`)).text();
+    const after = await scrape(h.url);
+    expect(requests(after, { route: '/healthz', method: 'GET', status: '200' }) - requests(before, { route: '/healthz', method: 'GET', status: '200' })).toBe(1);
+    // The scrape before this one was itself counted once it finished.
+    expect(requests(after, { route: '/metrics', method: 'GET', status: '200' })).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('tokens', () => {
+  test('when the first call needs a token, then the mint counter shows exactly the simulator\'s token calls, and later calls are cache hits', async () => {
+    const sim = await startHarness();
+    try {
+      const before = await scrape(sim.url);
+      expect(valueOf(before, 'zvgw_token_mints_total', { outcome: 'success' })).toBe(0);
+
+      for (let i = 0; i < 3; i++) await (await fetch(`${sim.url}${BASE}/contact_status`)).text();
+
+      const after = await scrape(sim.url);
+      expect(sim.sim.tokenCalls()).toBe(1);
+      expect(valueOf(after, 'zvgw_token_mints_total', { outcome: 'success' })).toBe(1);
+      expect(valueOf(after, 'zvgw_token_mints_total', { outcome: 'fatal' })).toBe(0);
+      expect(valueOf(after, 'zvgw_token_cache_lookups_total', { result: 'miss' })).toBe(1);
+      expect(valueOf(after, 'zvgw_token_cache_lookups_total', { result: 'hit' })).toBe(2);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  test('when Zoho answers invalid_client, then the mint is counted with outcome="fatal" and the caller gets 503', async () => {
+    const sim = await startHarness();
+    try {
+      sim.sim.faults.token('invalid_client', 1);
+      const res = await fetch(`${sim.url}${BASE}/contact_status`);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { code: string }).code).toBe('TOKEN_CREDENTIALS_INVALID');
+
+      const after = await scrape(sim.url);
+      expect(sim.sim.tokenCalls()).toBe(1);
+      expect(valueOf(after, 'zvgw_token_mints_total', { outcome: 'fatal' })).toBe(1);
+      expect(valueOf(after, 'zvgw_token_mints_total', { outcome: 'success' })).toBe(0);
+      expect(valueOf(after, 'zvgw_requests_total', { route: `${BASE}/contact_status`, status: '503' })).toBe(1);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('the registry', () => {
+  test('two gateways in one process keep their own counts (no global registry)', async () => {
+    const other = await startHarness({ simulator: h.sim });
+    try {
+      await (await fetch(`${other.url}${BASE}/contact_status`)).text();
+      await (await fetch(`${other.url}${BASE}/contact_status`)).text();
+      const mine = await scrape(other.url);
+      expect(valueOf(mine, 'zvgw_requests_total', { route: `${BASE}/contact_status`, status: '200' })).toBe(2);
+      expect(valueOf(mine, 'zvgw_token_mints_total', { outcome: 'success' })).toBe(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('default process metrics, build info and the circuit gauge are exported; the gauge reads the wired state', async () => {
+    let state: 'closed' | 'half_open' | 'open' = 'closed';
+    h.gateway.metrics.watchCircuit(() => state);
+    expect(valueOf(await scrape(h.url), 'zvgw_circuit_state')).toBe(0);
+    state = 'open';
+    expect(valueOf(await scrape(h.url), 'zvgw_circuit_state')).toBe(2);
+    state = 'half_open';
+    const samples = await scrape(h.url);
+    expect(valueOf(samples, 'zvgw_circuit_state')).toBe(1);
+
+    const names = new Set(samples.map((s) => s.name));
+    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+      expect(names).toContain(name);
+    }
+    const info = samples.find((s) => s.name === 'zvgw_build_info');
+    expect(info?.labels).toEqual({ version: expect.stringMatching(/^\d+\.\d+\.\d+/), node: process.version });
+    expect(info?.value).toBe(1);
+  });
+
+  test('when a component reports a Redis error, then zvgw_redis_errors_total counts it under that component', async () => {
+    const before = valueOf(await scrape(h.url), 'zvgw_redis_errors_total', { component: 'idempotency' });
+    h.gateway.metrics.redisError('idempotency');
+    h.gateway.metrics.redisError('idempotency');
+    const after = valueOf(await scrape(h.url), 'zvgw_redis_errors_total', { component: 'idempotency' });
+    expect(after - before).toBe(2);
+  });
+});
