@@ -130,6 +130,9 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
   server.requestTimeout = config.upstream.timeoutMs + 30_000;
   server.on('clientError', clientErrorHandler(audit));
   server.on('connect', connectHandler(audit));
+  // An Expect other than 100-continue: Node would answer a bare 417; the gateway ignores the
+  // expectation (RFC 9110 allows it) and serves the call like any other. Expect never goes upstream.
+  server.on('checkExpectation', app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());

@@ -468,6 +468,7 @@ describe('what reaches Zoho', () => {
       Referer: 'https://evil.example/x',
       'X-Request-Id': 'trace-me-123',
       'X-Custom': 'x',
+      Expect: 'x-unknown-expectation',
       TE: 'trailers',
       'Accept-Encoding': 'gzip, br',
       'Accept-Language': 'ja',
