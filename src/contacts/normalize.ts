@@ -1,4 +1,4 @@
-import { isLosslessNumber, LosslessNumber, parse, stringify } from 'lossless-json';
+import { isJsonObject, parseExact, type ExactJson, type ParsedJson } from './exact-json';
 
 /**
  * Zoho answers the same fields in different shapes depending on the call (see the README's
@@ -8,64 +8,58 @@ import { isLosslessNumber, LosslessNumber, parse, stringify } from 'lossless-jso
  * - the delete answer's `contacts` and contact_status[].id: strings;
  * - every other field exactly as Zoho sent it (numbers keep their exact text).
  *
- * Works on the JSON text with a lossless parser, because a plain JSON.parse silently changes any
- * id above 2^53. Pure: no I/O, no Express.
+ * Works on the JSON text with an exact parser (./exact-json), because a plain JSON.parse silently
+ * changes any id above 2^53. Runs on every answer, so it edits the freshly parsed tree in place
+ * rather than copying it. Pure: no I/O, no Express.
  */
 export type NormalizeResult = { ok: true; json: string } | { ok: false };
 
-type Json = null | boolean | string | LosslessNumber | Json[] | { [key: string]: Json };
+type JsonObject = { [key: string]: ExactJson };
 
 export function normalizeAnswer(text: string): NormalizeResult {
-  let parsed: Json;
-  try {
-    parsed = parse(text) as Json;
-  } catch {
-    return { ok: false };
-  }
-  if (!isObject(parsed)) return { ok: false };
-  return { ok: true, json: stringify(normalizeEnvelope(parsed)) as string };
+  const parsed = parseExact(text);
+  if (parsed === undefined || !isJsonObject(parsed.value)) return { ok: false };
+  normalizeEnvelope(parsed, parsed.value);
+  return { ok: true, json: parsed.stringify(parsed.value) };
 }
 
-function normalizeEnvelope(answer: { [key: string]: Json }): { [key: string]: Json } {
-  const out = { ...answer };
-  if ('contacts' in out) out.contacts = normalizeContacts(out.contacts);
-  if (Array.isArray(out.contact_status)) out.contact_status = out.contact_status.map(normalizeStatus);
-  return out;
+function normalizeEnvelope(json: ParsedJson, answer: JsonObject): void {
+  if ('contacts' in answer) answer.contacts = normalizeContacts(json, answer.contacts);
+  const statuses = answer.contact_status;
+  if (Array.isArray(statuses)) {
+    for (const status of statuses) if (isJsonObject(status) && 'id' in status) status.id = idText(json, status.id);
+  }
 }
 
 /** `contacts` is an object (create/get/update), an array (list) or the deleted id (delete). */
-function normalizeContacts(contacts: Json): Json {
-  if (Array.isArray(contacts)) return contacts.map((c) => (isObject(c) ? normalizeContact(c) : c));
-  if (isObject(contacts)) return normalizeContact(contacts);
-  return idText(contacts);
+function normalizeContacts(json: ParsedJson, contacts: ExactJson): ExactJson {
+  if (Array.isArray(contacts)) {
+    for (const contact of contacts) if (isJsonObject(contact)) normalizeContact(json, contact);
+    return contacts;
+  }
+  if (isJsonObject(contacts)) {
+    normalizeContact(json, contacts);
+    return contacts;
+  }
+  return idText(json, contacts);
 }
 
-function normalizeContact(contact: { [key: string]: Json }): { [key: string]: Json } {
-  const out = { ...contact };
-  if ('contact_id' in out) out.contact_id = idText(out.contact_id);
-  if ('contact_owner' in out && out.contact_owner !== null) out.contact_owner = normalizeOwner(out.contact_owner);
-  return out;
+function normalizeContact(json: ParsedJson, contact: JsonObject): void {
+  // Assigning an existing key keeps its place, so the contact's key order stays Zoho's.
+  if ('contact_id' in contact) contact.contact_id = idText(json, contact.contact_id);
+  if ('contact_owner' in contact && contact.contact_owner !== null) contact.contact_owner = normalizeOwner(json, contact.contact_owner);
 }
 
 /** A bare number (create/get/update) or {display_value, id} (list) becomes {id, display_value}. */
-function normalizeOwner(owner: Json): Json {
-  if (isObject(owner)) {
+function normalizeOwner(json: ParsedJson, owner: ExactJson): ExactJson {
+  if (isJsonObject(owner)) {
     const displayValue = owner.display_value;
-    return { id: idText(owner.id ?? null), display_value: typeof displayValue === 'string' ? displayValue : null };
+    return { id: idText(json, owner.id ?? null), display_value: displayValue !== undefined && json.isText(displayValue) ? displayValue : null };
   }
-  return { id: idText(owner), display_value: null };
-}
-
-function normalizeStatus(status: Json): Json {
-  return isObject(status) && 'id' in status ? { ...status, id: idText(status.id) } : status;
+  return { id: idText(json, owner), display_value: null };
 }
 
 /** The id's digits exactly as Zoho wrote them; strings pass as they are. */
-function idText(value: Json): Json {
-  if (isLosslessNumber(value)) return (value as LosslessNumber).value;
-  return value;
-}
-
-function isObject(value: Json): value is { [key: string]: Json } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !isLosslessNumber(value);
+function idText(json: ParsedJson, value: ExactJson): ExactJson {
+  return json.numberText(value) ?? value;
 }
