@@ -476,6 +476,9 @@ describe('what reaches Zoho', () => {
     };
     const answer = await send('POST', BASE, hostile, JSON.stringify(VALID));
     expect(answer.status).toBe(200);
+    // helmet's headers are on every answer of the app.
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
+    expect(answer.headers['x-frame-options']).toBe('SAMEORIGIN');
     const [sent] = upstream().filter((e) => e.kind === 'contacts');
     expect(Object.keys(sent!.headers).sort()).toEqual(UPSTREAM_HEADERS);
     expect(sent!.headers.host).toBe(new URL(h.sim.url).host);
