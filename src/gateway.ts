@@ -14,6 +14,7 @@ import type { TokenStore } from './oauth/token-store/token-store';
 import { createIdempotencyStore } from './idempotency/create-idempotency-store';
 import type { IdempotencyStore } from './idempotency/idempotency-store';
 import { Drain } from './ops/drain';
+import { createOpsApp } from './ops/ops-app';
 import { CircuitBreaker } from './proxy/circuit-breaker';
 import { UpstreamForwarder } from './proxy/upstream-forwarder';
 import { Registry } from 'prom-client';
@@ -26,6 +27,8 @@ import { createApp } from './server';
 /** A gateway listening for calls, with everything it built. */
 export interface RunningGateway {
   url: string;
+  /** The ops-only listener's base URL (OPS_PORT), when configured. */
+  opsUrl?: string;
   server: http.Server;
   tokens: TokenSource;
   store: TokenStore;
@@ -103,11 +106,12 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
   const idempotency = createIdempotencyStore(config, clock, redis ?? undefined);
   const drain = new Drain();
 
+  // Not ready when no token can be had; the breaker's state rides along in the detail log.
+  const readiness = { ready: () => tokens.ready(), status: () => ({ ...tokens.status(), breaker: breaker.snapshot() }) };
   const app = createApp({
     log,
     tokens,
-    // Not ready when no token can be had; the breaker's state rides along in the detail log.
-    readiness: { ready: () => tokens.ready(), status: () => ({ ...tokens.status(), breaker: breaker.snapshot() }) },
+    readiness,
     forwarder,
     bodyLimitBytes: config.bodyLimitBytes,
     retry: config.upstream.retry,
@@ -137,11 +141,15 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
   });
+  const opsServer = config.ops
+    ? await listen(http.createServer(createOpsApp({ log, readiness, isShuttingDown: () => drain.shuttingDown, metrics })), config.ops.port, config.ops.host)
+    : null;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   return {
     url: `http://${host}:${address.port}`,
+    opsUrl: opsServer ? urlOf(opsServer) : undefined,
     server,
     tokens,
     store,
@@ -162,6 +170,8 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
       if (!finished) log.warn({ in_flight: drain.inFlight, grace_ms: config.shutdownGraceMs }, 'shutdown grace period over: cutting the calls still in flight');
       server.closeAllConnections();
       await closed;
+      // The ops listener last: probes see /readyz 503 through the whole drain.
+      if (opsServer) await new Promise<void>((resolve) => opsServer.close(() => resolve()).closeAllConnections());
       // Let the cut-off requests' 'close' events write their audit lines, then flush the trail.
       await nextTurn();
       await audit.close();
@@ -185,4 +195,18 @@ function logUnauthenticatedMode(config: Config, log: Logger): void {
     { host: config.host, ALLOW_UNAUTHENTICATED_NON_LOOPBACK: true },
     `SECURITY: listening on non-loopback ${config.host} WITHOUT caller authentication (ALLOW_UNAUTHENTICATED_NON_LOOPBACK=true): anyone who can reach this address can use the company's Zoho credential. Set GATEWAY_CALLERS_FILE unless the network namespace is yours alone`,
   );
+}
+
+/** Starts `server` listening; rejects when the port cannot be had. */
+async function listen(server: http.Server, port: number, host: string): Promise<http.Server> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}
+
+function urlOf(server: http.Server): string {
+  const address = server.address() as AddressInfo;
+  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 }

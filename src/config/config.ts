@@ -31,6 +31,8 @@ export interface Config {
   };
   idempotencyTtlSec: number;
   shutdownGraceMs: number;
+  /** The ops-only listener (OPS_PORT), when configured. */
+  ops?: { port: number; host: string };
   log: { level: Env['LOG_LEVEL']; pretty: boolean };
   workers: number;
 }
@@ -160,6 +162,7 @@ export function loadConfig(
     },
     idempotencyTtlSec: e.IDEMPOTENCY_TTL_SEC,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    ops: e.OPS_PORT === undefined ? undefined : { port: e.OPS_PORT, host: e.OPS_HOST },
     log: { level: e.LOG_LEVEL, pretty: e.LOG_PRETTY },
     workers: e.WORKERS,
   };

@@ -62,6 +62,9 @@ export const envSchema = z.object({
   BREAKER_FAILURE_THRESHOLD: int(1, 1000, 10).describe('Consecutive upstream failures that open the circuit breaker.'),
   BREAKER_COOLDOWN_MS: int(100, 600000, 10000).describe('How long an open breaker fails fast before a half-open probe.'),
 
+  OPS_PORT: z.coerce.number().int().min(0).max(65535).optional().describe('Also serve /healthz, /readyz, /metrics and /openapi.json (and nothing else) on this port, so Prometheus and HTTP probes reach a sidecar whose API is bound to loopback. Unset: they are served on PORT only.'),
+  OPS_HOST: z.string().min(1).default('0.0.0.0').describe('Address of the OPS_PORT listener.'),
+
   SHUTDOWN_GRACE_MS: int(0, 600000, 10000).describe('On SIGTERM/SIGINT, how long in-flight calls may take to finish.'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
   LOG_PRETTY: bool(false).describe('Human-readable logs (development only; needs the dev dependency pino-pretty).'),

@@ -2,6 +2,8 @@
  * GET /metrics over real HTTP: each test scrapes before and after the calls it makes and checks
  * that exactly the right series moved by exactly the right amount.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { startHarness, type Harness } from '../helpers/harness';
 import { scrape, valueOf, type Sample } from '../helpers/prometheus-text';
 
@@ -136,6 +138,21 @@ describe('tokens', () => {
   });
 });
 
+describe('the circuit breaker', () => {
+  test('when the breaker toward Zoho opens, then zvgw_circuit_state reads 2', async () => {
+    const fresh = await startHarness({ env: { BREAKER_FAILURE_THRESHOLD: '2', RETRY_MAX_ATTEMPTS: '1' } });
+    try {
+      expect(valueOf(await scrape(fresh.url), 'zvgw_circuit_state')).toBe(0);
+      fresh.sim.faults.contacts('http_503', 2, { method: 'GET' });
+      for (let i = 0; i < 2; i++) await (await fetch(`${fresh.url}${BASE}/contact_status`)).arrayBuffer();
+      expect(fresh.gateway.breaker.state).toBe('open');
+      expect(valueOf(await scrape(fresh.url), 'zvgw_circuit_state')).toBe(2);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
 describe('the registry', () => {
   test('two gateways in one process keep their own counts (no global registry)', async () => {
     const other = await startHarness({ simulator: h.sim });
@@ -175,5 +192,32 @@ describe('the registry', () => {
     h.gateway.metrics.redisError('idempotency');
     const after = valueOf(await scrape(h.url), 'zvgw_redis_errors_total', { component: 'idempotency' });
     expect(after - before).toBe(2);
+  });
+});
+
+describe('the Grafana dashboard (config/grafana)', () => {
+  const dashboard = JSON.parse(readFileSync(path.resolve(__dirname, '../../config/grafana/zoho-voice-gateway.json'), 'utf8')) as {
+    uid: string;
+    templating: { list: Array<{ name: string; type: string }> };
+    panels: Array<{ id: number; type: string; targets?: Array<{ expr: string }> }>;
+  };
+
+  test('every metric a panel queries is one a running gateway exports', async () => {
+    const exported = new Set((await scrape(h.url)).map((s) => s.name));
+    const queried = new Set(
+      dashboard.panels.flatMap((p) => p.targets ?? []).flatMap((t) => [...t.expr.matchAll(/\b((?:zvgw|process|nodejs)_[a-z0-9_]+)/g)].map((m) => m[1]!)),
+    );
+    expect(queried.size).toBeGreaterThanOrEqual(12);
+    expect([...queried].filter((name) => !exported.has(name))).toEqual([]);
+    // Every gateway metric is on the dashboard.
+    const gatewayMetrics = [...exported].filter((n) => n.startsWith('zvgw_')).map((n) => n.replace(/_(bucket|sum|count)$/, ''));
+    for (const name of new Set(gatewayMetrics)) expect([...queried].some((q) => q.startsWith(name))).toBe(true);
+  });
+
+  test('it is importable: a Prometheus data-source variable, unique panel ids, every query filtered by instance', () => {
+    expect(dashboard.templating.list.map((v) => `${v.name}:${v.type}`)).toEqual(['datasource:datasource', 'instance:query']);
+    const ids = dashboard.panels.map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const target of dashboard.panels.flatMap((p) => p.targets ?? [])) expect(target.expr).toContain('instance=~"$instance"');
   });
 });
