@@ -75,6 +75,10 @@ export class TokenSource implements AccessTokenProvider {
     this.lockLeaseMs = opts.endpointTimeoutMs + 2000;
     // A waiter gives up only after the holder could have tried every attempt.
     this.waitLimitMs = this.mintAttempts * opts.endpointTimeoutMs + 3000;
+    // Redis is back: use it from the next operation on, instead of waiting out STORE_RETRY_MS.
+    opts.store.onAvailable?.(() => {
+      this.storeRetryAt = 0;
+    });
     // Another replica's 401 invalidated the token we hold too: drop it now rather than meet our own 401.
     opts.store.onInvalidated?.((mintedAt) => {
       const held = this.current;

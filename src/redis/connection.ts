@@ -201,10 +201,13 @@ export async function createRedisClient(options: RedisConnectionOptions, log: Lo
     await client.connect();
     if (!options.cluster) await refuseClusterNode(client as Redis, endpoint);
     // The round trip proves we can write under our prefix (ACLs, read-only replicas), not just PING.
+    // One key per connection: replicas starting together must not read each other's probe.
     const probe = randomUUID();
-    await client.set(keys.startupProbe, probe, 'PX', 10_000);
-    const read = await client.get(keys.startupProbe);
+    const probeKey = keys.startupProbe(probe);
+    await client.set(probeKey, probe, 'PX', 10_000);
+    const read = await client.get(probeKey);
     if (read !== probe) throw new RedisStartupError(`Redis at ${endpoint}: a value written at start could not be read back`);
+    await client.del(probeKey);
   } catch (err) {
     // connect() rejects with a generic "Connection is closed"; the 'error' event carried the cause.
     client.disconnect();

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
  *   <prefix>{token}:value | :lock | :backoff | :written   one slot: the fleet's token, its lock, back-off, channel
  *   <prefix>{rl:<caller>}                                 one key per caller's rate-limit bucket
  *   <prefix>{idem:<digest>}:record                        one key per (caller, Idempotency-Key): in flight, or the first answer
- *   <prefix>{startup}:probe                               the start-up write check
+ *   <prefix>{startup}:probe:<random>                      the start-up write check (one key per connection)
  * The prefix therefore must not contain `{` or `}` (it would become the tag of every key).
  */
 export interface RedisKeys {
@@ -25,8 +25,8 @@ export interface RedisKeys {
     /** Pub/sub channel: "a token was written or the lock was released; re-read". */
     readonly written: string;
   };
-  /** Start-up round-trip probe (a short-lived random value). */
-  readonly startupProbe: string;
+  /** Start-up round-trip probe of one connection (deleted right after; a short PX in case it is not). */
+  startupProbe(connectionId: string): string;
   /** The rate-limit bucket of one caller. */
   rateLimit(caller: string): string;
   /**
@@ -56,7 +56,7 @@ export function redisKeys(prefix: string): RedisKeys {
       backoff: `${token}:backoff`,
       written: `${token}:written`,
     },
-    startupProbe: `${prefix}{startup}:probe`,
+    startupProbe: (connectionId) => `${prefix}{startup}:probe:${connectionId}`,
     // encodeURIComponent escapes { and }, so a caller's name cannot move its key to another tag.
     rateLimit: (caller) => `${prefix}{rl:${encodeURIComponent(caller)}}`,
     idempotency: (caller, idempotencyKey) => {

@@ -78,7 +78,7 @@ async function redisSubject(): Promise<Subject> {
     close: async () => {
       await store.close();
       await peer.close();
-      await clients[0]!.del(keys.token.value, keys.token.lock, keys.token.backoff, keys.startupProbe);
+      await clients[0]!.del(keys.token.value, keys.token.lock, keys.token.backoff);
       await Promise.all(clients.map((c) => closeRedisClient(c)));
     },
   };

@@ -91,8 +91,9 @@ function startNode(port: number, dir: string, cluster: boolean): RedisNode {
       if (!c || c.exitCode !== null) return;
       const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
       c.kill('SIGTERM');
-      await Promise.race([exited, sleep(5000).then(() => void c.kill('SIGKILL'))]);
+      const killer = setTimeout(() => c.kill('SIGKILL'), 5000);
       await exited;
+      clearTimeout(killer);
     },
   };
   return node;

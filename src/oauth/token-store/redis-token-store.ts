@@ -139,8 +139,14 @@ export class RedisTokenStore implements TokenStore {
     this.events.on('invalidated', listener);
   }
 
+  onAvailable(listener: () => void): void {
+    this.opts.client.on('ready', listener);
+    this.events.once('closed', () => this.opts.client.off('ready', listener));
+  }
+
   /** Closes the subscriber connection; the shared command connection belongs to the gateway. */
   async close(): Promise<void> {
+    this.events.emit('closed');
     this.events.removeAllListeners();
     await closeRedisClient(this.subscriber);
   }

@@ -36,6 +36,8 @@ export interface TokenStore {
    * that token without waiting for its own 401. Only shared stores need it.
    */
   onInvalidated?(listener: (mintedAt: number) => void): void;
+  /** Tells `listener` when the store's connection is (re)established, so a caller that backed off from it tries again now. */
+  onAvailable?(listener: () => void): void;
   close(): Promise<void>;
 }
 
