@@ -1,7 +1,8 @@
 import type { RequestHandler, Response } from 'express';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, type Registry } from 'prom-client';
 import { callContextOf } from '../http/call-context';
 import type { TokenSourceObserver } from '../oauth/token-source';
+import { CounterFamily, HistogramFamily, type CounterSeries, type HistogramSeries } from './series';
 
 /** Every metric name the gateway exports, in one place (the dashboard and its test read them). */
 export const METRIC_NAMES = {
@@ -44,8 +45,6 @@ export interface GatewayMetricsOptions {
   version?: string;
 }
 
-type Inc = { inc(value?: number): void };
-type Observe = { observe(value: number): void };
 
 /**
  * The gateway's Prometheus metrics. Label values come from the route table, the status code and
@@ -55,18 +54,18 @@ type Observe = { observe(value: number): void };
  */
 export class GatewayMetrics {
   readonly registry: Registry;
-  private readonly requests: Counter<'route' | 'method' | 'status' | 'caller'>;
-  private readonly inFlight: Gauge;
-  private readonly duration: Histogram<'route' | 'method' | 'status_class'>;
-  private readonly upstream: Histogram<'route' | 'method'>;
-  private readonly retries: Counter<'route' | 'method'>;
+  private readonly requests: CounterFamily;
+  private readonly duration: HistogramFamily;
+  private readonly upstream: HistogramFamily;
+  private readonly retries: CounterFamily;
   private readonly mints: Counter<'outcome'>;
   private readonly redis: Counter<'component'>;
+  private inFlight = 0;
   private circuit: (() => CircuitState) | null = null;
 
-  private readonly requestChildren = new Map<string, Map<string, Map<string, Map<string, Inc>>>>();
-  private readonly durationChildren = new Map<string, Map<string, Map<string, Observe>>>();
-  private readonly routeChildren = new Map<string, Map<string, { upstream: Observe; retries: Inc }>>();
+  private readonly requestSeries = new Map<string, Map<string, Map<string, Map<string, CounterSeries>>>>();
+  private readonly durationSeries = new Map<string, Map<string, Map<string, HistogramSeries>>>();
+  private readonly routeSeries = new Map<string, Map<string, { upstream: HistogramSeries; retries: CounterSeries }>>();
 
   /** Hooks for the TokenSource: mints by outcome, cache hits and misses, store errors. */
   readonly tokenObserver: TokenSourceObserver;
@@ -74,45 +73,54 @@ export class GatewayMetrics {
   constructor(options: GatewayMetricsOptions) {
     const registers = [options.registry];
     this.registry = options.registry;
-    this.requests = new Counter({
-      name: METRIC_NAMES.requests,
-      help: 'Requests answered by the gateway, by route template, method, status and caller.',
-      labelNames: ['route', 'method', 'status', 'caller'],
+    const registry = options.registry;
+    this.requests = new CounterFamily(
+      METRIC_NAMES.requests,
+      'Requests answered by the gateway, by route template, method, status and caller.',
+      ['route', 'method', 'status', 'caller'],
+      registry,
+    );
+    const metrics = this;
+    new Gauge({
+      name: METRIC_NAMES.requestsInFlight,
+      help: 'Requests being handled right now.',
       registers,
+      collect() {
+        this.set(metrics.inFlight);
+      },
     });
-    this.inFlight = new Gauge({ name: METRIC_NAMES.requestsInFlight, help: 'Requests being handled right now.', registers });
-    this.duration = new Histogram({
-      name: METRIC_NAMES.requestDuration,
-      help: 'Whole time from arrival to the last byte of the answer, in seconds.',
-      labelNames: ['route', 'method', 'status_class'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.upstream = new Histogram({
-      name: METRIC_NAMES.upstreamDuration,
-      help: 'Time spent waiting for Zoho per call, all attempts and back-off together, in seconds.',
-      labelNames: ['route', 'method'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.retries = new Counter({
-      name: METRIC_NAMES.upstreamRetries,
-      help: 'Upstream attempts beyond the first (retries after failures and after a rejected token).',
-      labelNames: ['route', 'method'],
-      registers,
-    });
+    this.duration = new HistogramFamily(
+      METRIC_NAMES.requestDuration,
+      'Whole time from arrival to the last byte of the answer, in seconds.',
+      ['route', 'method', 'status_class'],
+      DURATION_BUCKETS,
+      registry,
+    );
+    this.upstream = new HistogramFamily(
+      METRIC_NAMES.upstreamDuration,
+      'Time spent waiting for Zoho per call, all attempts and back-off together, in seconds.',
+      ['route', 'method'],
+      DURATION_BUCKETS,
+      registry,
+    );
+    this.retries = new CounterFamily(
+      METRIC_NAMES.upstreamRetries,
+      'Upstream attempts beyond the first (retries after failures and after a rejected token).',
+      ['route', 'method'],
+      registry,
+    );
     this.mints = new Counter({
       name: METRIC_NAMES.tokenMints,
       help: 'Calls to Zoho\'s token endpoint, by outcome: success, fatal (invalid_client/invalid_code), rate_limited, transient.',
       labelNames: ['outcome'],
       registers,
     });
-    const cache = new Counter({
-      name: METRIC_NAMES.tokenCache,
-      help: 'Access-token look-ups: hit (the in-process copy served) or miss (a refresh was needed).',
-      labelNames: ['result'],
-      registers,
-    });
+    const cache = new CounterFamily(
+      METRIC_NAMES.tokenCache,
+      'Access-token look-ups: hit (the in-process copy served) or miss (a refresh was needed).',
+      ['result'],
+      registry,
+    );
     const fallbacks = new Counter({
       name: METRIC_NAMES.tokenStoreFallbacks,
       help: 'Token store operations that fell back to in-process coordination because the store was down.',
@@ -124,7 +132,6 @@ export class GatewayMetrics {
       labelNames: ['component'],
       registers,
     });
-    const metrics = this;
     new Gauge({
       name: METRIC_NAMES.circuitState,
       help: 'Circuit breaker toward Zoho: 0 closed, 1 half-open, 2 open.',
@@ -143,10 +150,8 @@ export class GatewayMetrics {
 
     // Zero the series a dashboard divides by, so ratios exist before the first event.
     for (const outcome of ['success', 'fatal', 'rate_limited', 'transient']) this.mints.inc({ outcome }, 0);
-    const hit = cache.labels('hit');
-    const miss = cache.labels('miss');
-    hit.inc(0);
-    miss.inc(0);
+    const hit = cache.child('hit');
+    const miss = cache.child('miss');
     const tokenStoreErrors = this.redis.labels('token_store');
     tokenStoreErrors.inc(0);
     this.tokenObserver = {
@@ -166,11 +171,11 @@ export class GatewayMetrics {
     const metrics = this;
     // One listener function for every request: no closure is allocated per request.
     function onClose(this: Response): void {
-      metrics.inFlight.dec();
+      metrics.inFlight--;
       metrics.record(this);
     }
     return (_req, res, next) => {
-      this.inFlight.inc();
+      this.inFlight++;
       res.once('close', onClose);
       next();
     };
@@ -204,27 +209,26 @@ export class GatewayMetrics {
     const status = statusText(statusCode);
     const caller = context.caller ?? 'none';
 
-    const byCaller = level(level(level(this.requestChildren, route), method), status);
+    const byCaller = level(level(level(this.requestSeries, route), method), status);
     let requests = byCaller.get(caller);
-    if (requests === undefined) byCaller.set(caller, (requests = this.requests.labels(route, method, status, caller)));
+    if (requests === undefined) byCaller.set(caller, (requests = this.requests.child(route, method, status, caller)));
     requests.inc();
 
     const statusClass = STATUS_CLASS[Math.floor(statusCode / 100)] ?? 'other';
-    const byClass = level(level(this.durationChildren, route), method);
+    const byClass = level(level(this.durationSeries, route), method);
     let duration = byClass.get(statusClass);
-    if (duration === undefined) byClass.set(statusClass, (duration = this.duration.labels(route, method, statusClass)));
+    if (duration === undefined) byClass.set(statusClass, (duration = this.duration.child(route, method, statusClass)));
     duration.observe(Number(process.hrtime.bigint() - context.startedAt) / 1e9);
 
     if (context.upstreamMs === undefined && context.attempts <= 1) return;
-    const byMethod = level(this.routeChildren, route);
+    const byMethod = level(this.routeSeries, route);
     let upstream = byMethod.get(method);
-    if (upstream === undefined) byMethod.set(method, (upstream = this.routeSeries(route, method)));
+    if (upstream === undefined) {
+      upstream = { upstream: this.upstream.child(route, method), retries: this.retries.child(route, method) };
+      byMethod.set(method, upstream);
+    }
     if (context.upstreamMs !== undefined) upstream.upstream.observe(context.upstreamMs / 1000);
     if (context.attempts > 1) upstream.retries.inc(context.attempts - 1);
-  }
-
-  private routeSeries(route: string, method: string): { upstream: Observe; retries: Inc } {
-    return { upstream: this.upstream.labels(route, method), retries: this.retries.labels(route, method) };
   }
 }
 
