@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,19 +71,37 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   }
 }
 
-function startNode(port: number, dir: string, cluster: boolean): RedisNode {
+/** PEM files of a certificate for 127.0.0.1 and the CA that signed it. */
+export interface TlsFiles {
+  cert: string;
+  key: string;
+  ca: string;
+}
+
+interface NodeOptions {
+  /** cluster-enabled yes (a Cluster node, whether or not a Cluster was created). */
+  cluster?: boolean;
+  /** Serve TLS only (rediss://) with these files. */
+  tls?: TlsFiles;
+}
+
+function startNode(port: number, dir: string, options: NodeOptions = {}): RedisNode {
   let child: ChildProcess | null = null;
   const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
+    ...(options.tls
+      ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.cert, '--tls-key-file', options.tls.key, '--tls-ca-cert-file', options.tls.ca, '--tls-auth-clients', 'no']
+      : ['--port', String(port)]),
+    '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir,
     '--protected-mode', 'no', '--daemonize', 'no', '--loglevel', 'warning',
-    ...(cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'] : []),
+    ...(options.cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'] : []),
   ];
+  const tlsCli = options.tls ? ['--tls', '--cacert', options.tls.ca] : [];
   const node: RedisNode = {
     port,
-    url: `redis://127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://127.0.0.1:${port}`,
     start: async () => {
       child = spawn(REDIS_SERVER, args, { stdio: 'ignore' });
-      await waitFor(`redis-server on ${port}`, async () => (await cli(port, 'PING')).trim() === 'PONG');
+      await waitFor(`redis-server on ${port}`, async () => (await cli(port, ...tlsCli, 'PING')).trim() === 'PONG');
     },
     stop: async () => {
       const c = child;
@@ -99,10 +117,13 @@ function startNode(port: number, dir: string, cluster: boolean): RedisNode {
   return node;
 }
 
-/** A single private redis-server on a free loopback port. */
-export async function startRedisServer(): Promise<RedisTopology> {
+/**
+ * A single private redis-server on a free loopback port; `cluster: true` makes it a Cluster node
+ * that belongs to no Cluster, `tls` makes it serve rediss:// only.
+ */
+export async function startRedisServer(options: NodeOptions = {}): Promise<RedisTopology> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'zvgw-redis-'));
-  const node = startNode(await freePortPair(), dir, false);
+  const node = startNode(await freePortPair(), dir, options);
   await node.start();
   return topology('single Redis', false, [node], dir);
 }
@@ -114,7 +135,7 @@ export async function startRedisServer(): Promise<RedisTopology> {
 export async function startRedisCluster(size = 3): Promise<RedisTopology> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'zvgw-cluster-'));
   const nodes: RedisNode[] = [];
-  for (let i = 0; i < size; i++) nodes.push(startNode(await freePortPair(), dir, true));
+  for (let i = 0; i < size; i++) nodes.push(startNode(await freePortPair(), dir, { cluster: true }));
   const t = topology('Redis Cluster', true, nodes, dir);
   try {
     await Promise.all(nodes.map((n) => n.start()));
@@ -153,6 +174,17 @@ function topology(name: RedisTopology['name'], cluster: boolean, nodes: RedisNod
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A throw-away CA and a certificate for 127.0.0.1 signed by it, written to `dir` with openssl. */
+export async function makeTlsFiles(dir: string): Promise<TlsFiles> {
+  const f = (name: string) => path.join(dir, name);
+  const openssl = (...args: string[]) => run('openssl', args, { timeout: 20_000 });
+  await openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=zvgw test CA', '-keyout', f('ca.key'), '-out', f('ca.pem'));
+  await openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', f('server.key'), '-out', f('server.csr'));
+  writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  await openssl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', f('san.ext'), '-out', f('server.pem'));
+  return { cert: f('server.pem'), key: f('server.key'), ca: f('ca.pem') };
 }
 
 /** Sum of `calls` over INFO commandstats of every node, by command (cmdstat_get -> get). */
