@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 export interface RedisKeys {
   readonly prefix: string;
   readonly token: {
-    /** The sealed access token (string: sealed JSON of value, expiresAt, mintedAt). */
+    /** The access token (string `<mintedAt>|<sealed JSON of value, expiresAt, mintedAt>`, see src/oauth/sealed.ts), PX until it expires. */
     readonly value: string;
     /** The fleet's refresh lock (string: owner id), SET NX PX. */
     readonly lock: string;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../src/config/config';
 import { createSealer, keyIdOf, parseEncryptionKey, Sealer, SealedValueError } from '../../src/oauth/sealed';
 
 const keyA = randomBytes(32);
@@ -107,5 +108,34 @@ describe('Sealer', () => {
     const sealer = new Sealer({ current: keyA });
     expect(() => sealer.open(TOKEN, CONTEXT)).toThrow(new SealedValueError('malformed'));
     expect(() => sealer.open('v1.x.y', CONTEXT)).toThrow(new SealedValueError('malformed'));
+  });
+});
+
+describe('the encryption key in the configuration', () => {
+  // loadConfig reports every problem together, so a bad key shows with the rest at start-up.
+  const base = { ZOHO_CLIENT_ID: 'id', ZOHO_CLIENT_SECRET: 'secret', ZOHO_REFRESH_TOKEN: 'refresh', REDIS_URL: 'redis://127.0.0.1:6379' };
+  const problemsOf = (env: Record<string, string>): string => {
+    try {
+      loadConfig(env);
+      return '';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+
+  it('when REDIS_URL is set without a key, then start-up is refused saying the key is required', () => {
+    expect(problemsOf(base)).toMatch(/TOKEN_ENCRYPTION_KEY: required when REDIS_URL is set/);
+  });
+
+  it('when the key or the previous key is malformed, then both are reported, without their text', () => {
+    const message = problemsOf({ ...base, TOKEN_ENCRYPTION_KEY: 'hunter2-hunter2', TOKEN_ENCRYPTION_KEY_PREVIOUS: 'abcd' });
+    expect(message).toMatch(/TOKEN_ENCRYPTION_KEY: neither hex nor base64/);
+    expect(message).toMatch(/TOKEN_ENCRYPTION_KEY_PREVIOUS: 4 hex characters is not a 256-bit key/);
+    expect(message).not.toContain('hunter2');
+  });
+
+  it('when the key is 64 hex characters, then the configuration carries it for the Redis store', () => {
+    const config = loadConfig({ ...base, TOKEN_ENCRYPTION_KEY: keyA.toString('hex'), TOKEN_ENCRYPTION_KEY_PREVIOUS: keyB.toString('base64') });
+    expect(createSealer(config.redis!).keyId).toBe(keyIdOf(keyA));
   });
 });
