@@ -31,6 +31,8 @@ export interface TokenSourceOptions {
   /** How long after invalid_client / invalid_code before trying the credentials again. */
   fatalRecheckMs?: number;
   mintAttempts?: number;
+  /** Lease of the fleet's refresh lock, renewed every third of it while minting (default: endpoint timeout + 2 s). */
+  lockLeaseMs?: number;
   /** Schedule proactive refreshes with timers (off in clock-controlled tests). */
   proactive?: boolean;
   observer?: TokenSourceObserver;
@@ -61,6 +63,8 @@ export class TokenSource implements AccessTokenProvider {
   private fatal: { reason: string; until: number } | null = null;
   private storeAvailable = true;
   private storeRetryAt = 0;
+  /** The fleet's accounts back-off as last seen: while it lasts, not even Redis is asked for a refresh. */
+  private backoffUntil = 0;
   private refreshTimer: NodeJS.Timeout | null = null;
   private closed = false;
   private readonly owner = randomUUID();
@@ -72,7 +76,7 @@ export class TokenSource implements AccessTokenProvider {
     this.mintAttempts = opts.mintAttempts ?? 3;
     // Longer than one token call and renewed while the refresh runs, so a slow holder never loses
     // the lock, while a crashed one frees it within seconds.
-    this.lockLeaseMs = opts.endpointTimeoutMs + 2000;
+    this.lockLeaseMs = opts.lockLeaseMs ?? opts.endpointTimeoutMs + 2000;
     // A waiter gives up only after the holder could have tried every attempt.
     this.waitLimitMs = this.mintAttempts * opts.endpointTimeoutMs + 3000;
     // Redis is back: use it from the next operation on, instead of waiting out STORE_RETRY_MS.
@@ -94,7 +98,7 @@ export class TokenSource implements AccessTokenProvider {
     const now = this.opts.clock.now();
     if (token && this.usable(token, now)) {
       this.opts.observer?.cacheHit?.();
-      if (now >= this.refreshDueAt(token)) this.refreshInBackground();
+      if (now >= this.refreshDueAt(token) && now >= this.backoffUntil) this.refreshInBackground();
       return { value: token.value, refreshed: false };
     }
     this.opts.observer?.cacheMiss?.();
@@ -158,11 +162,15 @@ export class TokenSource implements AccessTokenProvider {
     const deadline = clock.now() + this.waitLimitMs;
     for (;;) {
       this.throwIfCredentialsRejected();
+      if (this.backoffUntil > clock.now()) return this.stillValidOrRateLimited(null, this.backoffUntil);
       const stored = await this.safely(() => store.read(), null);
       if (stored && this.isFreshReplacement(stored)) return this.adopt(stored);
 
       const backoffUntil = await this.safely(() => store.readBackoff(), 0);
-      if (backoffUntil > clock.now()) return this.stillValidOrRateLimited(stored, backoffUntil);
+      if (backoffUntil > clock.now()) {
+        this.backoffUntil = backoffUntil;
+        return this.stillValidOrRateLimited(stored, backoffUntil);
+      }
 
       const locked = await this.safely(() => store.tryLock(this.owner, this.lockLeaseMs), true);
       if (locked) {
@@ -249,7 +257,8 @@ export class TokenSource implements AccessTokenProvider {
     }
     if (failure.kind === 'rate_limited') {
       const backoffMs = this.opts.rateLimitBackoffMs ?? 60_000;
-      await this.safely(() => store.writeBackoff(clock.now() + backoffMs), undefined);
+      this.backoffUntil = clock.now() + backoffMs;
+      await this.safely(() => store.writeBackoff(this.backoffUntil), undefined);
       log.warn({ backoff_s: backoffMs / 1000 }, 'Zoho rate-limited the token endpoint; the fleet backs off');
       return new GatewayError('TOKEN_RATE_LIMITED', { retryAfterSec: Math.ceil(backoffMs / 1000), cause: failure });
     }
@@ -261,7 +270,11 @@ export class TokenSource implements AccessTokenProvider {
     const now = this.opts.clock.now();
     const candidates: Array<StoredToken | null> = [this.current, stored];
     for (const candidate of candidates) {
-      if (candidate && !this.rejected.has(candidate.value) && this.usable(candidate, now)) return candidate;
+      if (candidate && !this.rejected.has(candidate.value) && this.usable(candidate, now)) {
+        // Served until the back-off ends; no proactive timer, since nobody may refresh before then.
+        this.current = candidate;
+        return candidate;
+      }
     }
     throw new GatewayError('TOKEN_RATE_LIMITED', { retryAfterSec: Math.max(1, Math.ceil((backoffUntil - now) / 1000)) });
   }
