@@ -176,7 +176,8 @@ export class GatewayMetrics {
     }
     return (_req, res, next) => {
       this.inFlight++;
-      res.once('close', onClose);
+      // 'close' comes exactly once per response; on() avoids the wrapper once() allocates.
+      res.on('close', onClose);
       next();
     };
   }

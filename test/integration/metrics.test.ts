@@ -89,6 +89,25 @@ describe('requests', () => {
     expect(retries(after) - retries(before)).toBe(1);
   });
 
+  test('when the caller leaves before the answer, then the request is counted with status 499 and in-flight returns to 0', async () => {
+    const labels = { route: `${BASE}/contact_status`, method: 'GET', status: '499' };
+    const before = requests(await scrape(h.url), labels);
+    h.sim.faults.contacts('stall', 1, { method: 'GET', ms: 1500 });
+    const controller = new AbortController();
+    const pending = fetch(`${h.url}${BASE}/contact_status`, { signal: controller.signal }).catch(() => 'aborted');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    controller.abort();
+    expect(await pending).toBe('aborted');
+    let after = before;
+    for (let i = 0; i < 50 && after === before; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      after = requests(await scrape(h.url), labels);
+    }
+    expect(after - before).toBe(1);
+    // Only the scrape itself is in flight.
+    expect(valueOf(await scrape(h.url), 'zvgw_requests_in_flight')).toBe(1);
+  });
+
   test('the ops routes are counted under their own paths', async () => {
     const before = await scrape(h.url);
     await (await fetch(`${h.url}/healthz`)).text();
