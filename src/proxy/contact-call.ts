@@ -59,7 +59,8 @@ export async function runContactCall(deps: ContactCallDeps, res: Response, call:
     for (let attempt = 1; ; attempt++) {
       const permit = deps.breaker.acquire();
       if (!permit) {
-        if (!last) throw circuitOpen(deps.breaker);
+        // Nothing sent yet, or only a rejected token (Zoho ran nothing): fail fast like any caller.
+        if (!last || (last.ok && isTokenRejected(last))) throw circuitOpen(deps.breaker);
         return finalAnswer(route, last);
       }
       context.attempts = attempt;

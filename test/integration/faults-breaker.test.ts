@@ -3,7 +3,7 @@
  * with 503 CIRCUIT_OPEN and Retry-After while nothing reaches Zoho, and a half-open probe closes it.
  */
 import request from 'supertest';
-import { CreateLedger, taggedContact } from '../helpers/create-ledger';
+import { CreateLedger, taggedContact, until } from '../helpers/create-ledger';
 import { startHarness, type Harness } from '../helpers/harness';
 
 const BASE = '/rest/json/zv/contacts';
@@ -82,4 +82,28 @@ test('when the breaker is open, then a replica stays ready, and the not-ready de
   await request(h.url).get('/readyz').expect(503);
   const detail = h.logLines.find((l) => l.includes('not ready'));
   expect(detail).toContain('"breaker":{"state":"open","consecutiveFailures":3');
+});
+
+test('when the breaker opens while a create waits to be resent with a fresh token, then the caller gets 503 CIRCUIT_OPEN (never Zoho\'s 401) and the key stays free', async () => {
+  await h.close();
+  h = await startHarness({ env: { BREAKER_FAILURE_THRESHOLD: '1', BREAKER_COOLDOWN_MS: String(COOLDOWN_MS), RETRY_MAX_ATTEMPTS: '1' } });
+  await request(h.url).get(STATUSES).expect(200); // a token
+  const ledger = new CreateLedger(h.sim);
+  const key = 'breaker-after-401-0001';
+  h.sim.faults.contacts('invalid_oauthtoken', 1, { method: 'POST' });
+  h.sim.faults.token('slow', 1, { ms: 500 });
+  const pending = request(h.url).post(BASE).set('Idempotency-Key', key).send(taggedContact('after-401')).then((r) => r);
+  await until(() => h.sim.tokenCalls() === 2, 3000, 'the refresh after the 401');
+  // Meanwhile another call fails (it would wait for the same refresh, so it is reported directly).
+  h.gateway.breaker.acquire()!.failure();
+  expect(h.gateway.breaker.state).toBe('open');
+
+  const refused = await pending;
+  expect(refused.status).toBe(503);
+  expect(refused.body.code).toBe('CIRCUIT_OPEN');
+  await new Promise((resolve) => setTimeout(resolve, COOLDOWN_MS + 50));
+  const created = await request(h.url).post(BASE).set('Idempotency-Key', key).send(taggedContact('after-401')).expect(200);
+  ledger.note(created.status, created.body);
+  expect(ledger.created()).toHaveLength(1);
+  expect(ledger.acknowledged()).toEqual(ledger.created());
 });
