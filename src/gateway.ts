@@ -67,8 +67,10 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
   if (!callers) logUnauthenticatedMode(config, log);
   const audit = await AuditLog.open(config.auditLogFile, log.child({ component: 'audit' }));
   // Redis before anything that uses it: a wrong URL, password or TLS setting stops the start here.
+  // One registry per gateway, never prom-client's global one: two gateways in a process stay apart.
+  const metrics = new GatewayMetrics({ registry: new Registry(), version: packageJson.version });
   const redis = config.redis ? await createRedisClient(config.redis, log.child({ component: 'redis' })) : null;
-  const rateLimiter = createRateLimiter(config, clock, redis ? { client: redis, log: log.child({ component: 'rate-limit' }) } : undefined);
+  const rateLimiter = createRateLimiter(config, clock, redis ? { client: redis, log: log.child({ component: 'rate-limit' }), onError: () => metrics.redisError('rate_limit') } : undefined);
   const store = await createTokenStore(config, clock, redis ? { client: redis, log: log.child({ component: 'token' }) } : undefined);
   const client = new ZohoTokenClient({
     accountsUrl: config.zoho.accountsUrl,
@@ -77,8 +79,6 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     refreshToken: config.zoho.refreshToken,
     timeoutMs: config.token.endpointTimeoutMs,
   });
-  // One registry per gateway, never prom-client's global one: two gateways in a process stay apart.
-  const metrics = new GatewayMetrics({ registry: new Registry(), version: packageJson.version });
   const tokens = new TokenSource({
     store,
     client,

@@ -11,7 +11,7 @@ import { RedisRateLimiter } from './redis-rate-limiter';
  * Picks the rate limiter once, by configuration: none when RATE_LIMIT_RPS=0, shared through
  * Redis when REDIS_URL is set, this process's memory otherwise.
  */
-export function createRateLimiter(config: Config, clock: Clock, redis?: { client: RedisClient; log: Logger }): RateLimiter | null {
+export function createRateLimiter(config: Config, clock: Clock, redis?: { client: RedisClient; log: Logger; onError?(): void }): RateLimiter | null {
   if (config.rateLimit.ratePerSec === 0) return null;
   const memory = new MemoryRateLimiter(config.rateLimit, clock);
   if (!config.redis || !redis) return memory;
@@ -21,5 +21,6 @@ export function createRateLimiter(config: Config, clock: Clock, redis?: { client
     settings: config.rateLimit,
     fallback: memory,
     log: redis.log,
+    onError: redis.onError,
   });
 }

@@ -14,6 +14,8 @@ export interface RedisRateLimiterOptions {
   /** Used while Redis is unreachable: each replica then limits on its own. */
   fallback: MemoryRateLimiter;
   log: Logger;
+  /** Called on each failed Redis round trip (metrics). */
+  onError?(): void;
 }
 
 /**
@@ -44,6 +46,7 @@ export class RedisRateLimiter implements RateLimiter {
       }
       return { allowed: allowed === 1, retryAfterMs: waitMs };
     } catch (err) {
+      this.opts.onError?.();
       if (!this.outage) {
         this.outage = true;
         this.opts.log.warn({ reason: describeRedisError(err) }, 'rate limit: Redis unavailable, limiting per replica until it is back');

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startHarness, type Harness } from '../helpers/harness';
 import { scrape, valueOf, type Sample } from '../helpers/prometheus-text';
+import { startRedisServer } from '../helpers/redis-cluster';
 
 const BASE = '/rest/json/zv/contacts';
 const ITEM = `${BASE}/{contact_id}`;
@@ -168,6 +169,37 @@ describe('the circuit breaker', () => {
       expect(valueOf(await scrape(fresh.url), 'zvgw_circuit_state')).toBe(2);
     } finally {
       await fresh.close();
+    }
+  });
+});
+
+describe('Redis errors', () => {
+  test('when Redis stops, then each call\'s failed rate-limit round trip is counted under component="rate_limit", and calls still succeed', async () => {
+    const redis = await startRedisServer();
+    const gw = await startHarness({
+      env: { REDIS_URL: redis.url, REDIS_KEY_PREFIX: `metrics-${process.pid}-${Date.now()}:`, TOKEN_ENCRYPTION_KEY: 'ab'.repeat(32) },
+    });
+    try {
+      await (await fetch(`${gw.url}${BASE}/contact_status`)).arrayBuffer();
+      const errors = (s: Sample[], component: string) => valueOf(s, 'zvgw_redis_errors_total', { component });
+      const before = await scrape(gw.url);
+      expect(errors(before, 'rate_limit')).toBe(0);
+
+      await redis.stopAll();
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const res = await fetch(`${gw.url}${BASE}/contact_status`);
+        statuses.push(res.status);
+        await res.arrayBuffer();
+      }
+      expect(statuses).toEqual([200, 200, 200]);
+      const after = await scrape(gw.url);
+      expect(errors(after, 'rate_limit')).toBe(3);
+      // The token came from the in-process copy: the token store was not needed.
+      expect(errors(after, 'token_store')).toBe(errors(before, 'token_store'));
+    } finally {
+      await gw.close();
+      await redis.close();
     }
   });
 });
