@@ -2,8 +2,10 @@
  * The whole-call deadline (UPSTREAM_TIMEOUT_MS, here 1 s): a stalled Zoho, a stalled token
  * endpoint, and retries all end within it, with 504 UPSTREAM_TIMEOUT.
  */
+import { spawn } from 'node:child_process';
+import net from 'node:net';
 import request from 'supertest';
-import { CreateLedger, taggedContact } from '../helpers/create-ledger';
+import { CreateLedger, taggedContact, until } from '../helpers/create-ledger';
 import { startHarness, type Harness } from '../helpers/harness';
 
 const BASE = '/rest/json/zv/contacts';
@@ -74,5 +76,34 @@ test('when the token endpoint stalls on a cold cache, then the wait counts again
     expect(h.sim.log.slice(start).filter((e) => e.kind === 'contacts')).toEqual([]);
   } finally {
     await cold.close();
+  }
+});
+
+test('when Zoho\'s address takes no connections, then each attempt ends at UPSTREAM_CONNECT_TIMEOUT_MS, a create is retried (nothing was sent), and the caller gets 502 UPSTREAM_UNREACHABLE', async () => {
+  // A listening socket that never accepts, its one-slot queue filled by us: further connects hang.
+  const blackhole = spawn('python3', ['-u', '-c', 'import socket,time\ns=socket.socket()\ns.bind(("127.0.0.1",0))\ns.listen(0)\nprint(s.getsockname()[1])\ntime.sleep(60)']);
+  let out = '';
+  blackhole.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  let gateway: Harness | undefined;
+  const filler = new net.Socket();
+  try {
+    await until(() => /\d+\n/.test(out), 5000, 'the blackhole port');
+    const port = Number(out.trim());
+    await new Promise<void>((resolve, reject) => filler.connect(port, '127.0.0.1', resolve).once('error', reject));
+    gateway = await startHarness({
+      simulator: h.sim,
+      env: { ZOHO_VOICE_URL: `http://127.0.0.1:${port}`, UPSTREAM_CONNECT_TIMEOUT_MS: '200', RETRY_MAX_ATTEMPTS: '3', RETRY_BASE_DELAY_MS: '1', RETRY_MAX_DELAY_MS: '1' },
+    });
+    const { value: res, ms } = await timed(() => request(gateway!.url).post(BASE).send(taggedContact('connect-timeout')));
+    expect(res.status).toBe(502);
+    expect(res.body.code).toBe('UPSTREAM_UNREACHABLE');
+    expect(ms).toBeGreaterThanOrEqual(3 * 200);
+    expect(ms).toBeLessThan(3 * 200 + SLACK_MS);
+    const retries = gateway.logLines.filter((l) => l.includes('upstream attempt failed; retrying') && l.includes('not_sent:ECONNECT_TIMEOUT'));
+    expect(retries).toHaveLength(2);
+  } finally {
+    filler.destroy();
+    await gateway?.close();
+    blackhole.kill();
   }
 });
