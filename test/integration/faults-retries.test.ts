@@ -169,3 +169,35 @@ describe('a create is retried when nothing was sent', () => {
     expect(ledger.acknowledged()).toEqual(ledger.created());
   });
 });
+
+describe('the keep-alive pool toward Zoho', () => {
+  test('when more calls arrive than UPSTREAM_MAX_SOCKETS, then they queue for a socket and all succeed over at most that many connections', async () => {
+    const sim = await startZohoSimulator();
+    let connections = 0;
+    const open = new Set<net.Socket>();
+    const relay = net.createServer((inbound) => {
+      connections += 1;
+      open.add(inbound);
+      const outbound = net.connect(Number(new URL(sim.url).port), '127.0.0.1');
+      inbound.on('error', () => outbound.destroy());
+      outbound.on('error', () => inbound.destroy());
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const gw = await startHarness({ simulator: sim, env: { ZOHO_VOICE_URL: `http://127.0.0.1:${(relay.address() as net.AddressInfo).port}`, UPSTREAM_MAX_SOCKETS: '2' } });
+    try {
+      sim.faults.contacts('stall', 2, { ms: 200 });
+      for (let round = 0; round < 2; round++) {
+        const statuses = await Promise.all(Array.from({ length: 10 }, () => request(gw.url).get(STATUSES).then((r) => r.status)));
+        expect(statuses).toEqual(Array<number>(10).fill(200));
+      }
+      expect(sim.contactCalls()).toHaveLength(20);
+      expect(connections).toBe(2);
+    } finally {
+      await gw.close();
+      for (const socket of open) socket.destroy();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+      await sim.close();
+    }
+  });
+});
