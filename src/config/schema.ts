@@ -53,13 +53,13 @@ export const envSchema = z.object({
   RATE_LIMIT_BURST: int(1, 1000000, 100).describe('Per-caller bucket size (burst).'),
 
   UPSTREAM_CONNECT_TIMEOUT_MS: int(100, 60000, 3000).describe('Timeout to connect to the Voice API.'),
-  UPSTREAM_TIMEOUT_MS: int(100, 120000, 10000).describe('Deadline of a whole upstream call, retries included; past it the caller gets 504.'),
+  UPSTREAM_TIMEOUT_MS: int(100, 120000, 10000).describe('Deadline of a whole upstream call: the wait for a token, every attempt and every back-off together; past it the caller gets 504.'),
   UPSTREAM_MAX_SOCKETS: int(1, 10000, 128).describe('Keep-alive sockets to the Voice API, at most.'),
-  RETRY_MAX_ATTEMPTS: int(1, 10, 3).describe('Attempts per call, the first included, for retryable failures.'),
+  RETRY_MAX_ATTEMPTS: int(1, 10, 3).describe('Attempts per call, the first included. GET, PUT and DELETE retry connection errors, 502/503/504 and 429; a create only a connection that failed before anything was sent.'),
   RETRY_BASE_DELAY_MS: int(0, 10000, 100).describe('Base of the exponential back-off with full jitter between attempts.'),
   RETRY_MAX_DELAY_MS: int(0, 60000, 2000).describe('Cap of one back-off delay.'),
   IDEMPOTENCY_TTL_SEC: int(60, 7 * 86400, 86400).describe('How long the answer to a POST with an Idempotency-Key is kept for replay.'),
-  BREAKER_FAILURE_THRESHOLD: int(1, 1000, 10).describe('Consecutive upstream failures that open the circuit breaker.'),
+  BREAKER_FAILURE_THRESHOLD: int(1, 1000, 10).describe('Consecutive failed upstream attempts (connection errors, timeouts, 5xx) that open the circuit breaker.'),
   BREAKER_COOLDOWN_MS: int(100, 600000, 10000).describe('How long an open breaker fails fast before a half-open probe.'),
 
   OPS_PORT: z.coerce.number().int().min(0).max(65535).optional().describe('Also serve /healthz, /readyz, /metrics and /openapi.json (and nothing else) on this port, so Prometheus and HTTP probes reach a sidecar whose API is bound to loopback. Unset: they are served on PORT only.'),
