@@ -212,7 +212,9 @@ async function send(method: string, pathAndQuery: string, body?: object, key?: s
       text,
       retryAfterSec: res.headers.has('retry-after') ? Number(res.headers.get('retry-after')) : undefined,
     };
-    tally(String(res.status) + (answer.code ? ` ${answer.code}` : ''));
+    // Zoho's own error answers pass through without the gateway's request_id.
+    const from = answer.code && typeof json?.request_id !== 'string' ? ' (Zoho)' : '';
+    tally(`${res.status}${answer.code ? ` ${answer.code}` : ''}${from}`);
     return answer;
   } catch (err) {
     const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
