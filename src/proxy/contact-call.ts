@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Response } from 'express';
 import { normalizeAnswer } from '../contacts/normalize';
 import { GatewayError } from '../errors/gateway-error';
@@ -6,6 +5,7 @@ import { callContextOf } from '../http/call-context';
 import type { Logger } from '../logger';
 import type { AccessTokenProvider, TokenLease } from '../oauth/access-token-provider';
 import type { CircuitBreaker } from './circuit-breaker';
+import { Deadline } from './deadline';
 import { nextAttemptDelay, retryAfterToMs, type RetryPolicy } from './retry-policy';
 import type { ContactRoute } from './routes';
 import { ANSWER_TOO_LARGE, type UpstreamAnswer, type UpstreamForwarder, type UpstreamResult } from './upstream-forwarder';
@@ -45,11 +45,16 @@ const TOKEN_REJECTED_CODE = /"code"\s*:\s*"INVALID_(?:OAUTH)?TOKEN"/;
 export async function runContactCall(deps: ContactCallDeps, res: Response, call: PreparedCall): Promise<CallAnswer> {
   const context = callContextOf(res);
   const route = context.route!;
-  const deadlineAt = Date.now() + deps.timeoutMs;
-  const deadline = AbortSignal.timeout(deps.timeoutMs);
   if (deps.breaker.isOpen()) throw circuitOpen(deps.breaker);
+  const deadline = new Deadline(deps.timeoutMs);
 
-  let lease: TokenLease = await beforeDeadline(deps.tokens.getAccessToken(), deadline);
+  let lease: TokenLease;
+  try {
+    lease = await beforeDeadline(deps.tokens.getAccessToken(), deadline);
+  } catch (err) {
+    deadline.clear();
+    throw err;
+  }
   context.tokenRefreshed = lease.refreshed;
   let tokenRetryUsed = false;
   const upstreamStarted = process.hrtime.bigint();
@@ -69,7 +74,7 @@ export async function runContactCall(deps: ContactCallDeps, res: Response, call:
         pathAndQuery: call.pathAndQuery,
         token: lease.value,
         formBody: call.formBody,
-        signal: deadline,
+        deadline,
       });
       last = result;
       if (isUpstreamFailure(result)) permit.failure();
@@ -88,17 +93,18 @@ export async function runContactCall(deps: ContactCallDeps, res: Response, call:
 
       const delay = nextAttemptDelay(route.idempotent, result, attempt, deps.retry);
       // A retry that could not finish before the deadline is pointless: answer with what we have.
-      if (delay !== null && delay < deadlineAt - Date.now()) {
+      if (delay !== null && delay < deadline.at - Date.now()) {
         deps.log.info(
           { request_id: context.requestId, route: route.name, attempt, failure: result.ok ? result.status : `${result.kind}:${result.code}`, delay_ms: delay },
           'upstream attempt failed; retrying',
         );
-        await sleep(delay, undefined, { signal: deadline }).catch(() => undefined);
-        if (!deadline.aborted) continue;
+        await deadline.sleep(delay);
+        if (!deadline.passed) continue;
       }
       return finalAnswer(route, result);
     }
   } finally {
+    deadline.clear();
     context.upstreamMs = Number(process.hrtime.bigint() - upstreamStarted) / 1e6;
   }
 }
@@ -114,19 +120,18 @@ function circuitOpen(breaker: CircuitBreaker): GatewayError {
 }
 
 /** The token wait counts against the deadline too; a refresh still running finishes for the next call. */
-function beforeDeadline<T>(work: Promise<T>, deadline: AbortSignal): Promise<T> {
+function beforeDeadline<T>(work: Promise<T>, deadline: Deadline): Promise<T> {
   const late = () => new GatewayError('UPSTREAM_TIMEOUT', { cause: 'no access token before the deadline' });
-  if (deadline.aborted) return Promise.reject(late());
+  if (deadline.passed) return Promise.reject(late());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(late());
-    deadline.addEventListener('abort', onAbort, { once: true });
+    const off = deadline.onPass(() => reject(late()));
     work.then(
       (value) => {
-        deadline.removeEventListener('abort', onAbort);
+        off();
         resolve(value);
       },
       (err: unknown) => {
-        deadline.removeEventListener('abort', onAbort);
+        off();
         reject(err);
       },
     );

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
+import type { CallDeadline } from './deadline';
 
 /** One request to the Voice API, entirely built by the gateway from validated input. */
 export interface UpstreamRequest {
@@ -11,8 +12,8 @@ export interface UpstreamRequest {
   token: string;
   /** application/x-www-form-urlencoded body, for create and update. */
   formBody?: string;
-  /** Abort the attempt when this fires (the whole-call deadline). */
-  signal?: AbortSignal;
+  /** The whole-call deadline: the attempt ends when it passes. */
+  deadline?: CallDeadline;
 }
 
 export interface UpstreamAnswer {
@@ -101,12 +102,12 @@ export class UpstreamForwarder {
   /** Sends one attempt. Never rejects: failures come back as an UpstreamFailure. */
   forward(request: UpstreamRequest): Promise<UpstreamResult> {
     return new Promise<UpstreamResult>((resolve) => {
-      if (request.signal?.aborted) {
+      if (request.deadline?.passed) {
         resolve({ ok: false, kind: 'timeout', code: 'EDEADLINE' });
         return;
       }
       const body = request.formBody === undefined ? undefined : Buffer.from(request.formBody, 'utf8');
-      const attempt = new Attempt(resolve, request.signal, this.options.connectTimeoutMs, this.options.maxAnswerBytes ?? 8 * 1024 * 1024);
+      const attempt = new Attempt(resolve, request.deadline, this.options.connectTimeoutMs, this.options.maxAnswerBytes ?? 8 * 1024 * 1024);
       let clientRequest: http.ClientRequest;
       try {
         clientRequest = this.send({
@@ -154,19 +155,19 @@ class Attempt {
   private connected = false;
   private request?: http.ClientRequest;
   private connectTimer?: NodeJS.Timeout;
-  private readonly onAbort = () => {
-    this.settle({ ok: false, kind: 'timeout', code: 'EDEADLINE' });
-    this.request?.destroy();
-  };
+  private readonly stopWatchingDeadline?: () => void;
 
   constructor(
     private readonly resolve: (result: UpstreamResult) => void,
-    private readonly signal: AbortSignal | undefined,
+    deadline: CallDeadline | undefined,
     private readonly connectTimeoutMs: number,
     private readonly maxAnswerBytes: number,
   ) {
     // Armed before anything else, so a deadline ends the attempt even if no request ever gets a socket.
-    signal?.addEventListener('abort', this.onAbort, { once: true });
+    this.stopWatchingDeadline = deadline?.onPass(() => {
+      this.settle({ ok: false, kind: 'timeout', code: 'EDEADLINE' });
+      this.request?.destroy();
+    });
   }
 
   bind(request: http.ClientRequest): void {
@@ -242,7 +243,7 @@ class Attempt {
     if (this.settled) return;
     this.settled = true;
     clearTimeout(this.connectTimer);
-    this.signal?.removeEventListener('abort', this.onAbort);
+    this.stopWatchingDeadline?.();
     this.resolve(result);
   }
 }
