@@ -5,6 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig } from '../../src/config/config';
+import { createIdempotencyStore } from '../../src/idempotency/create-idempotency-store';
 import type { IdempotencyScope, IdempotencyStore } from '../../src/idempotency/idempotency-store';
 import { MemoryIdempotencyStore } from '../../src/idempotency/memory-idempotency-store';
 import { RedisIdempotencyStore } from '../../src/idempotency/redis-idempotency-store';
@@ -141,4 +143,18 @@ test('the memory store refuses new keys when full instead of forgetting old ones
   await store.begin({ caller: 'c', key: 'k-00000002' }, 'fp', Date.now() + 1000);
   await expect(store.begin({ caller: 'c', key: 'k-00000003' }, 'fp', Date.now() + 1000)).rejects.toThrow('memory store full');
   expect(await store.begin({ caller: 'c', key: 'k-00000001' }, 'fp', Date.now() + 1000)).toEqual({ kind: 'in_flight' });
+});
+
+describe('choosing the store', () => {
+  const config = (env: Record<string, string> = {}) =>
+    loadConfig({ ZOHO_CLIENT_ID: 'id', ZOHO_CLIENT_SECRET: 'secret', ZOHO_REFRESH_TOKEN: 'refresh', ...env });
+
+  test('without REDIS_URL, one process keeps its keys in memory', () => {
+    expect(createIdempotencyStore(config(), new ManualClock(), undefined, false)).toBeInstanceOf(MemoryIdempotencyStore);
+  });
+
+  test('without REDIS_URL in a node:cluster worker, keyed creates are refused: other workers could not see the keys', async () => {
+    const store = createIdempotencyStore(config({ WORKERS: '4' }), new ManualClock(), undefined, true);
+    await expect(store.begin({ caller: 'c', key: 'k-00000001' }, 'fp', Date.now() + 1000)).rejects.toThrow(/needs REDIS_URL when WORKERS > 1/);
+  });
 });
