@@ -1,8 +1,7 @@
 import type { RequestHandler, Response } from 'express';
-import { collectDefaultMetrics, Counter, Gauge, type Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { callContextOf } from '../http/call-context';
 import type { TokenSourceObserver } from '../oauth/token-source';
-import { CounterFamily, HistogramFamily, type CounterSeries, type HistogramSeries } from './series';
 
 /** Every metric name the gateway exports, in one place (the dashboard and its test read them). */
 export const METRIC_NAMES = {
@@ -49,23 +48,18 @@ export interface GatewayMetricsOptions {
 /**
  * The gateway's Prometheus metrics. Label values come from the route table, the status code and
  * the configured caller names, so every label is bounded; a raw path or a contact id never
- * becomes a label. Recording a request costs a few map look-ups: the labelled children are
- * created once per label combination and reused.
+ * becomes a label. Recording happens when the answer is done, off the caller's wait.
  */
 export class GatewayMetrics {
   readonly registry: Registry;
-  private readonly requests: CounterFamily;
-  private readonly duration: HistogramFamily;
-  private readonly upstream: HistogramFamily;
-  private readonly retries: CounterFamily;
+  private readonly requests: Counter<'route' | 'method' | 'status' | 'caller'>;
+  private readonly duration: Histogram<'route' | 'method' | 'status_class'>;
+  private readonly upstream: Histogram<'route' | 'method'>;
+  private readonly retries: Counter<'route' | 'method'>;
   private readonly mints: Counter<'outcome'>;
   private readonly redis: Counter<'component'>;
   private inFlight = 0;
   private circuit: (() => CircuitState) | null = null;
-
-  private readonly requestSeries = new Map<string, Map<string, Map<string, Map<string, CounterSeries>>>>();
-  private readonly durationSeries = new Map<string, Map<string, Map<string, HistogramSeries>>>();
-  private readonly routeSeries = new Map<string, Map<string, { upstream: HistogramSeries; retries: CounterSeries }>>();
 
   /** Hooks for the TokenSource: mints by outcome, cache hits and misses, store errors. */
   readonly tokenObserver: TokenSourceObserver;
@@ -73,13 +67,12 @@ export class GatewayMetrics {
   constructor(options: GatewayMetricsOptions) {
     const registers = [options.registry];
     this.registry = options.registry;
-    const registry = options.registry;
-    this.requests = new CounterFamily(
-      METRIC_NAMES.requests,
-      'Requests answered by the gateway, by route template, method, status and caller.',
-      ['route', 'method', 'status', 'caller'],
-      registry,
-    );
+    this.requests = new Counter({
+      name: METRIC_NAMES.requests,
+      help: 'Requests answered by the gateway, by route template, method, status and caller.',
+      labelNames: ['route', 'method', 'status', 'caller'],
+      registers,
+    });
     const metrics = this;
     new Gauge({
       name: METRIC_NAMES.requestsInFlight,
@@ -89,38 +82,38 @@ export class GatewayMetrics {
         this.set(metrics.inFlight);
       },
     });
-    this.duration = new HistogramFamily(
-      METRIC_NAMES.requestDuration,
-      'Whole time from arrival to the last byte of the answer, in seconds.',
-      ['route', 'method', 'status_class'],
-      DURATION_BUCKETS,
-      registry,
-    );
-    this.upstream = new HistogramFamily(
-      METRIC_NAMES.upstreamDuration,
-      'Time spent waiting for Zoho per call, all attempts and back-off together, in seconds.',
-      ['route', 'method'],
-      DURATION_BUCKETS,
-      registry,
-    );
-    this.retries = new CounterFamily(
-      METRIC_NAMES.upstreamRetries,
-      'Upstream attempts beyond the first (retries after failures and after a rejected token).',
-      ['route', 'method'],
-      registry,
-    );
+    this.duration = new Histogram({
+      name: METRIC_NAMES.requestDuration,
+      help: 'Whole time from arrival to the last byte of the answer, in seconds.',
+      labelNames: ['route', 'method', 'status_class'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.upstream = new Histogram({
+      name: METRIC_NAMES.upstreamDuration,
+      help: 'Time spent waiting for Zoho per call, all attempts and back-off together, in seconds.',
+      labelNames: ['route', 'method'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.retries = new Counter({
+      name: METRIC_NAMES.upstreamRetries,
+      help: 'Upstream attempts beyond the first (retries after failures and after a rejected token).',
+      labelNames: ['route', 'method'],
+      registers,
+    });
     this.mints = new Counter({
       name: METRIC_NAMES.tokenMints,
       help: 'Calls to Zoho\'s token endpoint, by outcome: success, fatal (invalid_client/invalid_code), rate_limited, transient.',
       labelNames: ['outcome'],
       registers,
     });
-    const cache = new CounterFamily(
-      METRIC_NAMES.tokenCache,
-      'Access-token look-ups: hit (the in-process copy served) or miss (a refresh was needed).',
-      ['result'],
-      registry,
-    );
+    const cache = new Counter({
+      name: METRIC_NAMES.tokenCache,
+      help: 'Access-token look-ups: hit (the in-process copy served) or miss (a refresh was needed).',
+      labelNames: ['result'],
+      registers,
+    });
     const fallbacks = new Counter({
       name: METRIC_NAMES.tokenStoreFallbacks,
       help: 'Token store operations that fell back to in-process coordination because the store was down.',
@@ -150,8 +143,10 @@ export class GatewayMetrics {
 
     // Zero the series a dashboard divides by, so ratios exist before the first event.
     for (const outcome of ['success', 'fatal', 'rate_limited', 'transient']) this.mints.inc({ outcome }, 0);
-    const hit = cache.child('hit');
-    const miss = cache.child('miss');
+    const hit = cache.labels('hit');
+    const miss = cache.labels('miss');
+    hit.inc(0);
+    miss.inc(0);
     const tokenStoreErrors = this.redis.labels('token_store');
     tokenStoreErrors.inc(0);
     this.tokenObserver = {
@@ -207,49 +202,22 @@ export class GatewayMetrics {
     const route = context.route?.template ?? opsRouteOf(req.route) ?? UNMATCHED_ROUTE;
     const method = context.route?.method ?? (KNOWN_METHODS.has(req.method) ? req.method : 'OTHER');
     const statusCode = res.writableFinished ? res.statusCode : CLIENT_CLOSED;
-    const status = statusText(statusCode);
+    const status = String(statusCode);
     const caller = context.caller ?? 'none';
 
-    const byCaller = level(level(level(this.requestSeries, route), method), status);
-    let requests = byCaller.get(caller);
-    if (requests === undefined) byCaller.set(caller, (requests = this.requests.child(route, method, status, caller)));
-    requests.inc();
-
+    this.requests.inc({ route, method, status, caller });
     const statusClass = STATUS_CLASS[Math.floor(statusCode / 100)] ?? 'other';
-    const byClass = level(level(this.durationSeries, route), method);
-    let duration = byClass.get(statusClass);
-    if (duration === undefined) byClass.set(statusClass, (duration = this.duration.child(route, method, statusClass)));
-    duration.observe(Number(process.hrtime.bigint() - context.startedAt) / 1e9);
-
-    if (context.upstreamMs === undefined && context.attempts <= 1) return;
-    const byMethod = level(this.routeSeries, route);
-    let upstream = byMethod.get(method);
-    if (upstream === undefined) {
-      upstream = { upstream: this.upstream.child(route, method), retries: this.retries.child(route, method) };
-      byMethod.set(method, upstream);
-    }
-    if (context.upstreamMs !== undefined) upstream.upstream.observe(context.upstreamMs / 1000);
-    if (context.attempts > 1) upstream.retries.inc(context.attempts - 1);
+    this.duration.observe({ route, method, status_class: statusClass }, Number(process.hrtime.bigint() - context.startedAt) / 1e9);
+    if (context.upstreamMs !== undefined) this.upstream.observe({ route, method }, context.upstreamMs / 1000);
+    if (context.attempts > 1) this.retries.inc({ route, method }, context.attempts - 1);
   }
 }
 
 const STATUS_CLASS: Record<number, string> = { 1: '1xx', 2: '2xx', 3: '3xx', 4: '4xx', 5: '5xx' };
 
-/** '100'..'599' made once, so recording a status allocates no string. */
-const STATUS_TEXT: readonly string[] = Array.from({ length: 600 }, (_, code) => String(code));
-function statusText(code: number): string {
-  return STATUS_TEXT[code] ?? String(code);
-}
 
 /** Express's matched route (the ops routes: /healthz, /metrics, ...): a path the gateway defined. */
 function opsRouteOf(route: unknown): string | undefined {
   const path = (route as { path?: unknown } | undefined)?.path;
   return typeof path === 'string' ? path : undefined;
-}
-
-/** The map under `key`, created on first use: the labelled children are built once per combination. */
-function level<T>(map: Map<string, Map<string, T>>, key: string): Map<string, T> {
-  let next = map.get(key);
-  if (next === undefined) map.set(key, (next = new Map<string, T>()));
-  return next;
 }
