@@ -1,3 +1,4 @@
+import { isClusterWorker, onPrimaryGone, startWorkers, workerLogger } from './cluster';
 import { ConfigError, loadConfig } from './config/config';
 import { startGateway } from './gateway';
 import { createLogger, type Logger } from './logger';
@@ -14,13 +15,18 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const log = createLogger(config.log);
+  const baseLog = createLogger(config.log);
+  // WORKERS > 1: this process only supervises; each worker runs the rest of main() itself.
+  if (startWorkers(config, baseLog)) return;
+  const log = workerLogger(baseLog);
   const gateway = await startGateway(config, log);
   log.info({ listen: gateway.url, store: gateway.store.kind, data_centre: config.zoho.dataCentre }, 'zoho-voice-gateway listening');
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) {
+      // In a worker, a repeat is the primary relaying what the terminal already sent; the primary decides "now".
+      if (isClusterWorker()) return;
       // A second Ctrl-C means "now".
       log.warn({ signal }, 'second signal: exiting without waiting for calls in flight');
       exitAfterFlush(log, 1);
@@ -46,6 +52,7 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  onPrimaryGone(() => stop('primary exited'));
   // Reload the callers file (a bad one keeps the callers in use) and reopen the audit file.
   process.on('SIGHUP', () => {
     log.info({ signal: 'SIGHUP' }, 'reloading callers and reopening the audit log');
