@@ -9,7 +9,8 @@ import { RedisRateLimiter } from './redis-rate-limiter';
 
 /**
  * Picks the rate limiter once, by configuration: none when RATE_LIMIT_RPS=0, shared through
- * Redis when REDIS_URL is set, this process's memory otherwise.
+ * Redis when REDIS_URL is set (tokens leased in chunks, not a round trip per request), this
+ * process's memory otherwise.
  */
 export function createRateLimiter(config: Config, clock: Clock, redis?: { client: RedisClient; log: Logger; onError?(): void }): RateLimiter | null {
   if (config.rateLimit.ratePerSec === 0) return null;
@@ -21,6 +22,7 @@ export function createRateLimiter(config: Config, clock: Clock, redis?: { client
     settings: config.rateLimit,
     fallback: memory,
     log: redis.log,
+    clock,
     onError: redis.onError,
   });
 }
