@@ -262,8 +262,8 @@ function operation(route: ContactRoute): Json {
       name: 'Idempotency-Key',
       in: 'header',
       description:
-        'Makes a create safe to repeat: the first answer is kept (per caller and key, IDEMPOTENCY_TTL_SEC) and a repeat with the same body replays it; the same key with another body gets 422, a repeat while the first is in flight 409.',
-      schema: { type: 'string', minLength: 1, maxLength: 255 },
+        'Makes a create safe to repeat: the first answer is kept (per caller and key, IDEMPOTENCY_TTL_SEC) and a repeat with the same body replays it; the same key with another body gets 422, a repeat while the first is in flight 409. 8 to 255 visible ASCII characters without `"`, `,` or `\\` (a UUID is the usual choice), optionally in double quotes; anything else is 400 INVALID_HEADER.',
+      schema: { type: 'string', pattern: '^"?[\\x21\\x23-\\x2b\\x2d-\\x5b\\x5d-\\x7e]{8,255}"?$' },
     });
   }
   const successHeaders: Json = { 'X-Request-Id': REQUEST_ID_HEADER };
