@@ -1,4 +1,5 @@
 import { isJsonObject, parseExact, type ExactJson, type ParsedJson } from './exact-json';
+import { normalizeCompact } from './normalize-compact';
 
 /**
  * Zoho answers the same fields in different shapes depending on the call (see the README's
@@ -13,6 +14,21 @@ import { isJsonObject, parseExact, type ExactJson, type ParsedJson } from './exa
  * rather than copying it. Pure: no I/O, no Express.
  */
 export type NormalizeResult = { ok: true; json: string } | { ok: false };
+
+/** The normalized answer as UTF-8 JSON bytes, ready to send. */
+export type NormalizedBody = { ok: true; json: Buffer } | { ok: false };
+
+/**
+ * Normalizes an answer as it came off the wire. An answer in Zoho's own form (compact, no
+ * escapes) is rewritten on its bytes (./normalize-compact); any other goes through the parse path
+ * below. Both give the same bytes for the same answer.
+ */
+export function normalizeBody(body: Buffer): NormalizedBody {
+  const compact = normalizeCompact(body);
+  if (compact !== undefined) return { ok: true, json: compact };
+  const parsed = normalizeAnswer(body.toString('utf8'));
+  return parsed.ok ? { ok: true, json: Buffer.from(parsed.json, 'utf8') } : parsed;
+}
 
 type JsonObject = { [key: string]: ExactJson };
 

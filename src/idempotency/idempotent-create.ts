@@ -105,7 +105,7 @@ export class IdempotencyClaim {
   /** Zoho answered: keep the answer, unless it is a 429 (Zoho refused to run it). */
   async answered(answer: CallAnswer): Promise<void> {
     if (answer.status === 429) return this.release();
-    return this.keep({ status: answer.status, body: answer.json });
+    return this.keep({ status: answer.status, body: answer.json.toString('utf8') });
   }
 
   /** The call failed with `err`: free the key if nothing ran upstream, otherwise keep the error the caller gets. */

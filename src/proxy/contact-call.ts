@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { normalizeAnswer } from '../contacts/normalize';
+import { normalizeBody } from '../contacts/normalize';
 import { GatewayError } from '../errors/gateway-error';
 import { callContextOf } from '../http/call-context';
 import type { Logger } from '../logger';
@@ -29,7 +29,8 @@ export interface ContactCallDeps {
 /** What the gateway tells the caller; the HTTP layer writes it. */
 export interface CallAnswer {
   status: number;
-  json: string;
+  /** The normalized answer: UTF-8 JSON bytes, written as they are. */
+  json: Buffer;
   /** Zoho's own Retry-After on a 429 it sent, passed on. */
   retryAfterSec?: number;
 }
@@ -145,7 +146,7 @@ function finalAnswer(route: ContactRoute, result: UpstreamResult): CallAnswer {
     if (result.kind === 'not_sent') throw new GatewayError('UPSTREAM_UNREACHABLE', { cause: result.code });
     throw new GatewayError('UPSTREAM_OUTCOME_UNKNOWN', { cause: result.code });
   }
-  const normalized = normalizeAnswer(result.body.toString('utf8'));
+  const normalized = normalizeBody(result.body);
   if (!normalized.ok) {
     const cause = `HTTP ${result.status} ${result.contentType}`;
     // A proxy's error page in front of Zoho: for a create, Zoho may have run it before failing.

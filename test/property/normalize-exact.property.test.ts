@@ -1,50 +1,25 @@
 /**
- * The normalizer runs on native JSON.parse/JSON.stringify with marked numbers (src/contacts/exact-json.ts).
- * These properties hold it to the straightforward lossless-json version it replaced, kept below as
- * the reference: for any answer, the same verdict and the same text, byte for byte.
+ * The normalizer runs on native JSON.parse/JSON.stringify with marked numbers (src/contacts/exact-json.ts),
+ * and answers in Zoho's compact form are rewritten on their bytes (src/contacts/normalize-compact.ts).
+ * These properties hold both to the straightforward lossless-json version they replaced, kept below
+ * as the reference: for any answer, the same verdict and the same bytes.
  */
 import fc from 'fast-check';
-import { isLosslessNumber, LosslessNumber, parse, stringify } from 'lossless-json';
-import { normalizeAnswer } from '../../src/contacts/normalize';
+import { parse } from 'lossless-json';
+import { referenceNormalize } from '../../bench/lossless-reference';
+import { normalizeAnswer, normalizeBody } from '../../src/contacts/normalize';
+import { normalizeCompact } from '../../src/contacts/normalize-compact';
 
-type Json = null | boolean | string | LosslessNumber | Json[] | { [key: string]: Json };
-type Obj = { [key: string]: Json };
-
-/** The normalizer as first written: lossless-json parse, copy-on-write walk, lossless-json stringify. */
-function referenceNormalize(text: string): { ok: true; json: string } | { ok: false } {
-  let parsed: Json;
-  try {
-    parsed = parse(text) as Json;
-  } catch {
-    return { ok: false };
-  }
-  if (!isObj(parsed)) return { ok: false };
-  const out = { ...parsed };
-  if ('contacts' in out) out.contacts = refContacts(out.contacts);
-  if (Array.isArray(out.contact_status)) out.contact_status = out.contact_status.map((s) => (isObj(s) && 'id' in s ? { ...s, id: refId(s.id) } : s));
-  return { ok: true, json: stringify(out) as string };
-}
-function refContacts(contacts: Json): Json {
-  if (Array.isArray(contacts)) return contacts.map((c) => (isObj(c) ? refContact(c) : c));
-  if (isObj(contacts)) return refContact(contacts);
-  return refId(contacts);
-}
-function refContact(contact: Obj): Obj {
-  const out = { ...contact };
-  if ('contact_id' in out) out.contact_id = refId(out.contact_id);
-  if ('contact_owner' in out && out.contact_owner !== null) {
-    const owner = out.contact_owner;
-    out.contact_owner = isObj(owner)
-      ? { id: refId(owner.id ?? null), display_value: typeof owner.display_value === 'string' ? owner.display_value : null }
-      : { id: refId(owner), display_value: null };
-  }
-  return out;
-}
-function refId(value: Json): Json {
-  return isLosslessNumber(value) ? (value as LosslessNumber).value : value;
-}
-function isObj(value: Json): value is Obj {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !isLosslessNumber(value);
+/** Both entry points, text and wire bytes, against the reference. */
+function expectLikeReference(text: string): void {
+  const expected = referenceNormalize(text);
+  expect(normalizeAnswer(text)).toEqual(expected);
+  // On the wire a lone surrogate cannot be sent: UTF-8 carries U+FFFD in its place.
+  const wire = Buffer.from(text, 'utf8');
+  const expectedFromWire = referenceNormalize(wire.toString('utf8'));
+  const body = normalizeBody(wire);
+  if (!expectedFromWire.ok) expect(body).toEqual({ ok: false });
+  else expect(body.ok && body.json.toString('utf8')).toBe(expectedFromWire.json);
 }
 
 // ---- JSON text with every kind of number token and string a Zoho answer could hold ----
@@ -109,13 +84,60 @@ const answerText = fc
     return render({ obj: entries }, pad);
   });
 
+/** Strings JSON.stringify writes without an escape: what Zoho's compact answers hold. */
+const plainString = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 12 }).filter((t) => JSON.stringify(t) === `"${t}"`),
+  fc.constantFrom(':12345678901234567890', ', 1.5', '[-0', 'a:1e5', '4000000000000000001', '', '株式会社', 'Müller', 'Vignesh', '+15135493562'),
+);
+const compactNode: fc.Arbitrary<Node> = fc.letrec<{ node: Node }>((tie) => ({
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    numberToken.map((n) => ({ n })),
+    plainString.map((s) => ({ s })),
+    fc.constantFrom<'true' | 'false' | 'null'>('true', 'false', 'null').map((lit) => ({ lit })),
+    fc.array(tie('node'), { maxLength: 4 }).map((arr) => ({ arr })),
+    fc.uniqueArray(fc.tuple(fc.constantFrom(...KEYS), tie('node')), { maxLength: 5, selector: ([k]) => k }).map((obj) => ({ obj })),
+  ),
+})).node;
+/** A contact as lists and single answers have it, each field of any shape now and then. */
+const compactContact = fc
+  .record({
+    id: fc.oneof(numberToken.map((n) => ({ n }) as Node), plainString.map((s) => ({ s }) as Node), compactNode),
+    owner: fc.oneof(
+      numberToken.map((n) => ({ n }) as Node),
+      fc.record({ dv: fc.option(fc.oneof(plainString.map((s) => ({ s }) as Node), compactNode)), id: fc.option(fc.oneof(numberToken.map((n) => ({ n }) as Node), plainString.map((s) => ({ s }) as Node))), idFirst: fc.boolean() }).map(({ dv, id, idFirst }) => {
+        const members: Array<[string, Node]> = [];
+        if (dv) members.push(['display_value', dv]);
+        if (id) members[idFirst ? 'unshift' : 'push'](['id', id]);
+        return { obj: members } as Node;
+      }),
+      compactNode,
+    ),
+    extra: fc.uniqueArray(fc.tuple(fc.constantFrom('first_name', 'mobile', 'number', 'created_time', 'メール'), compactNode), { maxLength: 3, selector: ([k]) => k }),
+  })
+  .map(({ id, owner, extra }) => ({ obj: [...extra, ['contact_id', id], ['contact_owner', owner]] }) as Node);
+const compactAnswerText = fc
+  .record({
+    contacts: fc.oneof(compactContact, fc.array(compactContact, { maxLength: 4 }).map((arr) => ({ arr }) as Node), numberToken.map((n) => ({ n }) as Node), compactNode),
+    statuses: fc.option(fc.array(fc.oneof(fc.record({ dv: plainString, id: fc.oneof(numberToken, plainString.map((t) => JSON.stringify(t))) }).map(({ dv, id }) => ({ obj: [['display_value', { s: dv }], ['id', /^"/.test(id) ? { s: JSON.parse(id) as string } : { n: id }]] }) as Node), compactNode), { maxLength: 3 }).map((arr) => ({ arr }) as Node)),
+    meta: fc.option(compactNode),
+    trailing: fc.constantFrom('', '', '\n'),
+  })
+  .map(({ contacts, statuses, meta, trailing }) => {
+    const entries: Array<[string, Node]> = [['code', { s: '200' }]];
+    if (meta) entries.push(['meta', meta]);
+    entries.push(['contacts', contacts]);
+    if (statuses) entries.push(['contact_status', statuses]);
+    entries.push(['status', { s: 'SUCCESS' }]);
+    return render({ obj: entries }, '') + trailing;
+  });
+
 describe('the exact normalizer gives what the lossless-json reference gives', () => {
   test('when the answer holds any mix of big, fractional, exponent and negative-zero numbers and tricky strings, then the same text byte for byte', () => {
     fc.assert(
       fc.property(answerText, (text) => {
-        const expected = referenceNormalize(text);
-        expect(expected.ok).toBe(true);
-        expect(normalizeAnswer(text)).toEqual(expected);
+        expect(referenceNormalize(text).ok).toBe(true);
+        expectLikeReference(text);
       }),
       { numRuns: 3000 },
     );
@@ -124,8 +146,7 @@ describe('the exact normalizer gives what the lossless-json reference gives', ()
   test('when any JSON value is given (arrays, strings, numbers at the top, nesting), then the same verdict and text', () => {
     fc.assert(
       fc.property(node, ws, (n, pad) => {
-        const text = render(n, pad);
-        expect(normalizeAnswer(text)).toEqual(referenceNormalize(text));
+        expectLikeReference(render(n, pad));
       }),
       { numRuns: 2000 },
     );
@@ -150,10 +171,64 @@ describe('the exact normalizer gives what the lossless-json reference gives', ()
           duplicateKey = /Duplicate key/.test((err as Error).message);
         }
         fc.pre(!duplicateKey);
-        expect(normalizeAnswer(text)).toEqual(referenceNormalize(text));
+        expectLikeReference(text);
       }),
       { numRuns: 3000 },
     );
+  });
+
+  test('when answers come in Zoho\'s compact form without escapes, then the byte path takes most of them and gives the same bytes', () => {
+    let taken = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(compactAnswerText, (text) => {
+        runs++;
+        const expected = referenceNormalize(text);
+        expect(expected.ok).toBe(true);
+        const wire = Buffer.from(text, 'utf8');
+        const fast = normalizeCompact(wire);
+        if (fast !== undefined) {
+          taken++;
+          const fromWire = referenceNormalize(wire.toString('utf8'));
+          expect(fast.toString('utf8')).toBe(fromWire.ok && fromWire.json);
+        }
+        expectLikeReference(text);
+      }),
+      { numRuns: 3000 },
+    );
+    // Only an owner id that is an object or array leaves this path.
+    expect(taken / runs).toBeGreaterThan(0.8);
+  });
+
+  test('when the byte path meets a damaged compact answer, then the same verdict and bytes as the reference', () => {
+    const damaged = fc
+      .tuple(compactAnswerText, fc.nat(), fc.constantFrom('drop', 'change', 'add'), fc.constantFrom('"', ':', ',', '-', '0', '9', '.', 'e', '{', '}', '[', ']', ' ', 'x', 't', 'n', '\u0001', 'é'))
+      .map(([text, at, how, ch]) => {
+        const i = at % (text.length + 1);
+        if (how === 'drop') return text.slice(0, i) + text.slice(i + 1);
+        if (how === 'change') return text.slice(0, i) + ch + text.slice(i + 1);
+        return text.slice(0, i) + ch + text.slice(i);
+      });
+    fc.assert(
+      fc.property(damaged, (text) => {
+        let duplicateKey = false;
+        try {
+          parse(text);
+        } catch (err) {
+          duplicateKey = /Duplicate key/.test((err as Error).message);
+        }
+        fc.pre(!duplicateKey);
+        expectLikeReference(text);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test('when the wire bytes are not valid UTF-8, then both paths read them as the reference does (U+FFFD)', () => {
+    const body = Buffer.concat([Buffer.from('{"code":"200","contacts":[{"contact_id":"1","first_name":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}]}')]);
+    const expected = referenceNormalize(body.toString('utf8'));
+    const result = normalizeBody(body);
+    expect(result.ok && result.json.toString('utf8')).toBe(expected.ok && expected.json);
   });
 
   test('when a 50-contact page comes with 19-digit ids as strings and an owner object, then ids stay exact and owners are {id, display_value}', () => {
