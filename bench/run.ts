@@ -13,6 +13,7 @@
  * Options (environment): BENCH_DURATION_SEC (5), BENCH_WARMUP_SEC (1), BENCH_LATENCY_SEC (3),
  * BENCH_CONNECTIONS (16), BENCH_RUNS (1; with more, every figure is the median of the runs),
  * BENCH_CALLS (list,get,create), BENCH_WORKERS (on: also the gateway with WORKERS=0),
+ * BENCH_RATE_LIMIT (off: on adds a gateway whose rate limiter runs on every call, in Redis),
  * BENCH_NGINX (on), BENCH_REDIS (on: also the gateway with Redis; REDIS_URL to use yours instead
  * of a private redis-server), BENCH_COMPARE ("label=/path/to/dist/src/main.js,..." other builds of
  * the gateway, measured beside this one: before/after an optimization).
@@ -61,6 +62,8 @@ interface Options {
   runs: number;
   calls: CallName[];
   workers: boolean;
+  /** Also a gateway with the per-caller rate limit on (and its buckets in Redis when there is one). */
+  rateLimit: boolean;
   nginx: boolean;
   redis: boolean;
   redisUrl?: string;
@@ -86,6 +89,7 @@ function options(env: NodeJS.ProcessEnv): Options {
     runs: num('BENCH_RUNS', 1, 1, 9),
     calls,
     workers: on('BENCH_WORKERS'),
+    rateLimit: ['1', 'true', 'on', 'yes'].includes((env.BENCH_RATE_LIMIT ?? 'off').toLowerCase()),
     nginx: on('BENCH_NGINX'),
     redis: on('BENCH_REDIS'),
     redisUrl: env.REDIS_URL || undefined,
@@ -140,10 +144,12 @@ async function main(): Promise<void> {
       notes.push(opts.nginx ? 'nginx skipped: no nginx binary found (Debian: apt-get install nginx-light)' : 'nginx skipped: BENCH_NGINX=off');
     }
 
-    // The gateway as a production sidecar runs it. RATE_LIMIT_RPS=0: in sidecar mode every call
-    // shares one bucket (default 50/s), which would throttle the load to 50 req/s.
-    const sidecarEnv = { NODE_ENV: 'production', ZOHO_VOICE_URL: upstream.url, RATE_LIMIT_RPS: '0' };
+    // The gateway as a production sidecar runs it, with the image's NODE_OPTIONS. RATE_LIMIT_RPS=0:
+    // in sidecar mode every call shares one bucket (default 50/s), which would throttle the load.
+    const nodeOptions = imageNodeOptions();
+    const sidecarEnv: Record<string, string> = { NODE_ENV: 'production', ZOHO_VOICE_URL: upstream.url, RATE_LIMIT_RPS: '0', ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) };
     notes.push('gateway: sidecar defaults (no callers file, audit lines on stdout to a file) with RATE_LIMIT_RPS=0, since the one sidecar bucket (default 50/s) would throttle the load');
+    notes.push(nodeOptions ? `gateway: NODE_OPTIONS=${nodeOptions} as the Dockerfile sets it` : 'gateway: no NODE_OPTIONS in the Dockerfile; Node defaults');
     const redisServer = opts.redis && !opts.redisUrl ? findRedisServer() : undefined;
     const redisFor = async (): Promise<string | undefined> => {
       if (opts.redisUrl) return opts.redisUrl;
@@ -168,6 +174,15 @@ async function main(): Promise<void> {
       const redisUrl = await redisFor();
       if (redisUrl) await addGateway('gateway+redis', 'single process, REDIS_URL + TOKEN_ENCRYPTION_KEY', redisEnv(redisUrl));
       else notes.push('gateway+redis skipped: no REDIS_URL and no redis-server binary');
+    }
+    if (opts.rateLimit) {
+      const redisUrl = opts.redis ? await redisFor() : undefined;
+      // A limit far above the load: the limiter runs on every call but never refuses one.
+      await addGateway('gateway+rate limit', `single process, RATE_LIMIT_RPS=100000${redisUrl ? ', buckets in Redis' : ', buckets in memory'}`, {
+        ...(redisUrl ? redisEnv(redisUrl) : {}),
+        RATE_LIMIT_RPS: '100000',
+        RATE_LIMIT_BURST: '100000',
+      });
     }
     if (opts.workers) {
       const redisUrl = opts.redis ? await redisFor() : undefined;
@@ -236,6 +251,15 @@ async function main(): Promise<void> {
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** NODE_OPTIONS as the Dockerfile's runtime stage sets them, so the bench runs what the image runs. */
+function imageNodeOptions(): string | undefined {
+  try {
+    return /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8'))?.[1] || undefined;
+  } catch {
+    return undefined;
   }
 }
 
