@@ -11,7 +11,8 @@ import type { Logger } from './logger';
  *
  * What the workers share is what Redis holds: with REDIS_URL they are one Zoho client (one access
  * token, one lock, one back-off), share rate-limit buckets and Idempotency-Keys. Without it each
- * worker mints its own token and keeps its own buckets and keys; the primary says so at start.
+ * worker mints its own token and keeps its own buckets, and keyed creates are refused (see
+ * create-idempotency-store.ts); the primary says so at start.
  */
 
 /** WORKERS as configured: 0 means one per core. */
@@ -68,7 +69,7 @@ class ClusterPrimary {
     } else {
       this.log.warn(
         { workers: this.workers },
-        `starting ${this.workers} workers WITHOUT REDIS_URL: each mints its own access token (${this.workers} Zoho clients), and rate-limit buckets and Idempotency-Keys are per worker; set REDIS_URL to share them`,
+        `starting ${this.workers} workers WITHOUT REDIS_URL: each mints its own access token (${this.workers} Zoho clients) and keeps its own rate-limit buckets, and creates with an Idempotency-Key are refused (503 IDEMPOTENCY_UNAVAILABLE); set REDIS_URL to share them`,
       );
     }
     cluster.on('exit', (worker, code, signal) => this.onExit(worker, code, signal));
