@@ -160,13 +160,13 @@ async function main(): Promise<void> {
     };
     if (opts.redisUrl) notes.push('Redis: REDIS_URL given; its command counts include any other client of that server');
 
-    const addGateway = async (name: string, description: string, env: Record<string, string>, gatewayEntry = entry): Promise<void> => {
+    const addGateway = async (name: string, description: string, env: Record<string, string>, gatewayEntry = entry, redisUse?: string): Promise<void> => {
       const sim = await startZohoSimulator({ port: 0 });
       stops.push(() => sim.close());
       const logFile = path.join(work, `${name.replace(/[^a-z0-9]+/gi, '-')}.log`);
       const gateway = await startGateway(gatewayEntry, { ...simEnv(sim.url), ...sidecarEnv, ...env }, logFile);
       stops.push(gateway.stop);
-      targets.push({ info: { name, kind: 'gateway', description }, url: gateway.url, pids: () => processTree(gateway.pid), redisUrl: env.REDIS_URL, sim, logFile });
+      targets.push({ info: { name, kind: 'gateway', description, redisUse }, url: gateway.url, pids: () => processTree(gateway.pid), redisUrl: env.REDIS_URL, sim, logFile });
     };
     await addGateway('gateway', 'single process, memory token store', {});
     for (const other of opts.compare) await addGateway(other.label, `${other.entry}, single process, memory token store`, {}, other.entry);
@@ -178,11 +178,13 @@ async function main(): Promise<void> {
     if (opts.rateLimit) {
       const redisUrl = opts.redis ? await redisFor() : undefined;
       // A limit far above the load: the limiter runs on every call but never refuses one.
-      await addGateway('gateway+rate limit', `single process, RATE_LIMIT_RPS=100000${redisUrl ? ', buckets in Redis' : ', buckets in memory'}`, {
-        ...(redisUrl ? redisEnv(redisUrl) : {}),
-        RATE_LIMIT_RPS: '100000',
-        RATE_LIMIT_BURST: '100000',
-      });
+      await addGateway(
+        'gateway+rate limit',
+        `single process, RATE_LIMIT_RPS=100000${redisUrl ? ', buckets in Redis' : ', buckets in memory'}`,
+        { ...(redisUrl ? redisEnv(redisUrl) : {}), RATE_LIMIT_RPS: '100000', RATE_LIMIT_BURST: '100000' },
+        entry,
+        "the rate limiter's leases: per caller and second, not per request",
+      );
     }
     if (opts.workers) {
       const redisUrl = opts.redis ? await redisFor() : undefined;

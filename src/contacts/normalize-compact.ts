@@ -79,6 +79,18 @@ class CompactScan {
   /** Input bytes from here on are still to be copied. */
   private copiedUpTo = 0;
 
+  // The callbacks for members and items, made once per answer rather than once per object.
+  private readonly anyMember = (_keyStart: number, _keyEnd: number, at: number): number => this.value(at);
+  private readonly anyItem = (at: number): number => this.value(at);
+  private readonly contactItem = (at: number): number => (this.b[at] === OPEN_OBJECT ? this.contact(at) : this.value(at));
+  private readonly statusItem = (at: number): number => this.status(at);
+  private readonly contactMember = (keyStart: number, keyEnd: number, at: number): number => {
+    if (this.keyIs(keyStart, keyEnd, CONTACT_ID)) return this.id(at);
+    if (this.keyIs(keyStart, keyEnd, CONTACT_OWNER)) return this.owner(at);
+    return this.value(at);
+  };
+  private readonly statusMember = (keyStart: number, keyEnd: number, at: number): number => (this.keyIs(keyStart, keyEnd, ID) ? this.id(at) : this.value(at));
+
   constructor(private readonly b: Buffer) {}
 
   output(end: number): Buffer {
@@ -90,7 +102,7 @@ class CompactScan {
   /** Replaces input[start, end) by `parts` in the output. */
   private replace(start: number, end: number, parts: Buffer[]): void {
     if (start > this.copiedUpTo) this.pieces.push(this.b.subarray(this.copiedUpTo, start));
-    for (const part of parts) this.pieces.push(part);
+    for (let k = 0; k < parts.length; k++) this.pieces.push(parts[k]!);
     this.copiedUpTo = end;
   }
 
@@ -99,7 +111,7 @@ class CompactScan {
     if (this.b[i] !== OPEN_OBJECT) return FALLBACK;
     return this.object(i, (keyStart, keyEnd, at) => {
       if (this.keyIs(keyStart, keyEnd, CONTACTS)) return this.contacts(at);
-      if (this.keyIs(keyStart, keyEnd, CONTACT_STATUS)) return this.b[at] === OPEN_ARRAY ? this.array(at, (j) => this.status(j)) : this.value(at);
+      if (this.keyIs(keyStart, keyEnd, CONTACT_STATUS)) return this.b[at] === OPEN_ARRAY ? this.array(at, this.statusItem) : this.value(at);
       return this.value(at);
     });
   }
@@ -107,17 +119,13 @@ class CompactScan {
   /** An array (list), an object (create/get/update) or the deleted id (delete). */
   private contacts(i: number): number {
     const c = this.b[i];
-    if (c === OPEN_ARRAY) return this.array(i, (j) => (this.b[j] === OPEN_OBJECT ? this.contact(j) : this.value(j)));
+    if (c === OPEN_ARRAY) return this.array(i, this.contactItem);
     if (c === OPEN_OBJECT) return this.contact(i);
     return this.id(i);
   }
 
   private contact(i: number): number {
-    return this.object(i, (keyStart, keyEnd, at) => {
-      if (this.keyIs(keyStart, keyEnd, CONTACT_ID)) return this.id(at);
-      if (this.keyIs(keyStart, keyEnd, CONTACT_OWNER)) return this.owner(at);
-      return this.value(at);
-    });
+    return this.object(i, this.contactMember);
   }
 
   /** {"id": <id>, "display_value": <string or null>}, whatever Zoho sent (a bare id, or the object in another order). */
@@ -150,7 +158,7 @@ class CompactScan {
   /** contact_status[] entries: their `id` becomes a string. */
   private status(i: number): number {
     if (this.b[i] !== OPEN_OBJECT) return this.value(i);
-    return this.object(i, (keyStart, keyEnd, at) => (this.keyIs(keyStart, keyEnd, ID) ? this.id(at) : this.value(at)));
+    return this.object(i, this.statusMember);
   }
 
   /** An id value: a bare number becomes a string of its exact digits; anything else stays. */
@@ -170,8 +178,8 @@ class CompactScan {
   private value(i: number): number {
     const c = this.b[i];
     if (c === QUOTE) return this.string(i);
-    if (c === OPEN_OBJECT) return this.object(i, (_s, _e, at) => this.value(at));
-    if (c === OPEN_ARRAY) return this.array(i, (j) => this.value(j));
+    if (c === OPEN_OBJECT) return this.object(i, this.anyMember);
+    if (c === OPEN_ARRAY) return this.array(i, this.anyItem);
     if (isNumberStart(c)) return this.number(i);
     if (c === 0x74 /* t */) return this.literal(i, TRUE);
     if (c === 0x66 /* f */) return this.literal(i, FALSE);
