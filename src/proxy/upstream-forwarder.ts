@@ -1,7 +1,9 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Socket } from 'node:net';
+import { Readable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
+import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import type { CallDeadline } from './deadline';
 
 /** One request to the Voice API, entirely built by the gateway from validated input. */
@@ -62,24 +64,25 @@ const USER_AGENT = 'zoho-voice-gateway';
 const IDLE_SOCKET_TIMEOUT_MS = 30_000;
 
 /**
- * Sends one attempt of a call to the Voice API and hands back the whole answer (the gateway
- * normalizes it before the caller sees it). Upstream gets only Host, Accept, Authorization,
- * User-Agent and, with a body, Content-Type and Content-Length, whatever the caller sent: the
- * headers are built here from an allow-list, and nothing of the caller's request (its headers,
- * its socket, its leaving) reaches the attempt, so a create is never aborted half way by it.
- * Keep-alive sockets, at most `maxSockets`.
- *
- * One plain node:http(s) request per attempt: the answer is read whole and the request is built
- * from validated parts, so a proxy library's per-request machinery (a stand-in incoming request
- * and response, header copying, URL joining) would only add cost on every call.
+ * What http-proxy takes for an incoming request. Each attempt gets its own instead of the caller's
+ * IncomingMessage, so that:
+ * - the headers are an allow-list by construction (http-proxy copies `headers` as they are);
+ * - nothing the caller does (leaving, its socket erroring) aborts a create half way;
+ * - every event http-proxy raises names exactly one attempt, so a late error of an earlier
+ *   attempt can never settle a retry.
+ */
+type Carrier = Readable & { method: string; url: string; headers: http.OutgoingHttpHeaders; httpVersion: string; socket: { destroyed: boolean } };
+
+/**
+ * Sends one attempt of a call to the Voice API through http-proxy-middleware and hands back the
+ * whole answer (the gateway normalizes it before the caller sees it). Upstream gets only Host,
+ * Accept, Authorization, User-Agent and, with a body, Content-Type and Content-Length, whatever
+ * the caller sent. Keep-alive sockets, at most `maxSockets`.
  */
 export class UpstreamForwarder {
+  private readonly attempts = new WeakMap<Carrier, Attempt>();
+  private readonly proxy: RequestHandler;
   readonly agent: http.Agent;
-  private readonly send: typeof http.request;
-  private readonly host: string;
-  private readonly port: string;
-  /** The path of ZOHO_VOICE_URL, if any, before every call's path. */
-  private readonly basePath: string;
 
   constructor(private readonly options: UpstreamForwarderOptions) {
     const target = new URL(options.voiceUrl);
@@ -90,13 +93,23 @@ export class UpstreamForwarder {
       scheduling: 'lifo' as const,
       timeout: IDLE_SOCKET_TIMEOUT_MS,
     };
-    const secure = target.protocol === 'https:';
-    this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    this.send = secure ? https.request : http.request;
-    // URL keeps an IPv6 literal's brackets; the socket wants the bare address.
-    this.host = target.hostname.replace(/^\[(.*)\]$/, '$1');
-    this.port = target.port;
-    this.basePath = target.pathname === '/' ? '' : target.pathname.replace(/\/+$/, '');
+    this.agent = target.protocol === 'https:' ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.proxy = createProxyMiddleware({
+      target: options.voiceUrl,
+      changeOrigin: true,
+      selfHandleResponse: true,
+      followRedirects: false,
+      xfwd: false,
+      agent: this.agent,
+      ejectPlugins: true,
+      plugins: [
+        (proxyServer) => {
+          // Everything about a request that exists is handled on the ClientRequest itself (see
+          // Attempt.bind); this only catches a failure before one was made.
+          proxyServer.on('error', (err, req) => this.attempts.get(req as unknown as Carrier)?.failedBeforeRequest(err));
+        },
+      ],
+    });
   }
 
   /** Sends one attempt. Never rejects: failures come back as an UpstreamFailure. */
@@ -108,30 +121,34 @@ export class UpstreamForwarder {
       }
       const body = request.formBody === undefined ? undefined : Buffer.from(request.formBody, 'utf8');
       const attempt = new Attempt(resolve, request.deadline, this.options.connectTimeoutMs, this.options.maxAnswerBytes ?? 8 * 1024 * 1024);
-      let clientRequest: http.ClientRequest;
-      try {
-        clientRequest = this.send({
-          host: this.host,
-          port: this.port,
-          method: request.method,
-          path: this.basePath + request.pathAndQuery,
-          headers: headersOf(request, body),
-          agent: this.agent,
-        });
-      } catch (err) {
-        // A header node:http refuses (say, a token with a bad character): nothing left.
-        attempt.failedBeforeRequest(err as NodeJS.ErrnoException);
-        return;
-      }
-      attempt.bind(clientRequest);
-      // Headers and body in one write.
-      clientRequest.end(body);
+      const carrier = carrierOf(request, body, (clientRequest) => attempt.bind(clientRequest));
+      this.attempts.set(carrier, attempt);
+      void this.proxy(carrier as never, new http.ServerResponse(carrier as never) as never, (err?: unknown) => {
+        attempt.failedBeforeRequest((err ?? {}) as NodeJS.ErrnoException);
+      });
     });
   }
 
   close(): void {
     this.agent.destroy();
   }
+}
+
+function carrierOf(request: UpstreamRequest, body: Buffer | undefined, onClientRequest: (req: http.ClientRequest) => void): Carrier {
+  const carrier = Object.assign(Readable.from(body === undefined ? [] : [body]), {
+    method: request.method,
+    url: request.pathAndQuery,
+    headers: headersOf(request, body),
+    httpVersion: '1.1',
+    socket: { destroyed: false },
+  });
+  // http-proxy creates the ClientRequest and pipes the carrier into it in the same tick, before
+  // any byte can leave: the earliest moment the attempt can hold its request.
+  carrier.pipe = <T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T => {
+    onClientRequest(destination as unknown as http.ClientRequest);
+    return Readable.prototype.pipe.call(carrier, destination, options) as T;
+  };
+  return carrier;
 }
 
 function headersOf(request: UpstreamRequest, body: Buffer | undefined): http.OutgoingHttpHeaders {
@@ -183,7 +200,7 @@ class Attempt {
     request.on('response', (answer: http.IncomingMessage) => this.read(answer));
   }
 
-  /** The request could not even be made (node:http refused it): nothing was sent. */
+  /** http-proxy or the middleware failed before any ClientRequest existed: nothing was sent. */
   failedBeforeRequest(err: NodeJS.ErrnoException): void {
     if (this.request) return; // the request's own 'error' listener already saw it
     this.settle({ ok: false, kind: 'not_sent', code: err.code ?? 'EPROXY' });
