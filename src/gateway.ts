@@ -127,7 +127,8 @@ export async function startGateway(config: Config, log: Logger, overrides: Gatew
     rateLimiter,
   });
 
-  const server = http.createServer(app);
+  // Node's own Host check answers a bare 400 outside the envelope and the audit; the app checks it.
+  const server = http.createServer({ requireHostHeader: false }, app);
   // Longer than a load balancer's idle timeout, so it, not we, closes idle connections.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

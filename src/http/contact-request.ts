@@ -8,6 +8,10 @@ import { callContextOf } from './call-context';
 
 /** Finds the call (or answers 400/404/405) before anything else looks at the request. */
 export const matchContactRoute: RequestHandler = (req, res, next) => {
+  // HTTP/1.1 requires Host (RFC 9112); the upstream Host comes from config either way.
+  if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) {
+    throw new GatewayError('INVALID_HEADER', { details: { fields: [{ field: 'host', problem: 'is required in HTTP/1.1' }] } });
+  }
   const match = matchRoute(req.method, req.url);
   const context = callContextOf(res);
   context.route = match.route;

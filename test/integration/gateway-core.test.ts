@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { rawRequest } from '../helpers/raw-http';
 import { startHarness, type Harness } from '../helpers/harness';
 
 const BASE = '/rest/json/zv/contacts';
@@ -161,6 +162,19 @@ describe('only the six calls, nothing unvalidated upstream', () => {
   test('a GET with a body is refused: the body would otherwise travel unvalidated', async () => {
     const res = await request(h.url).get(`${BASE}/1`).set('Content-Type', 'application/json').send('{"x":1}').expect(400);
     expect(res.body.code).toBe('INVALID_BODY');
+    expect(received()).toEqual([]);
+  });
+
+  test('an HTTP/1.1 request without Host gets 400 INVALID_HEADER in the envelope, and nothing reaches Zoho', async () => {
+    const answer = await rawRequest(h.url, 'GET /rest/json/zv/contacts/contact_status HTTP/1.1\r\nConnection: close\r\n\r\n');
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toEqual({
+      status: 'ERROR',
+      code: 'INVALID_HEADER',
+      message: 'A request header is not valid.',
+      request_id: answer.headers['x-request-id'],
+      details: { fields: [{ field: 'host', problem: 'is required in HTTP/1.1' }] },
+    });
     expect(received()).toEqual([]);
   });
 
