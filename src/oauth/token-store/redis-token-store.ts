@@ -2,7 +2,7 @@ import { EventEmitter, once } from 'node:events';
 import type { Logger } from '../../logger';
 import { closeRedisClient, describeRedisError, type RedisClient } from '../../redis/connection';
 import type { RedisKeys } from '../../redis/keys';
-import { DELETE_IF_EQUALS, RAISE_BACKOFF, RELEASE_LOCK, RENEW_LOCK, TOKEN_SCRIPTS, WRITE_TOKEN } from '../../redis/lua/token-scripts';
+import { DELETE_IF_EQUALS, RAISE_BACKOFF, RENEW_LOCK, TOKEN_SCRIPTS, WRITE_TOKEN } from '../../redis/lua/token-scripts';
 import type { Clock } from '../clock';
 import { SealedValueError, type Sealer } from '../sealed';
 import { StoreUnavailableError, type StoredToken, type TokenStore } from './token-store';
@@ -109,7 +109,7 @@ export class RedisTokenStore implements TokenStore {
 
   async unlock(owner: string): Promise<void> {
     const { keys } = this.opts;
-    await this.redis(() => this.scripts[RELEASE_LOCK.name]!(keys.token.lock, owner, keys.token.written, UNLOCKED));
+    await this.redis(() => this.scripts[DELETE_IF_EQUALS.name]!(keys.token.lock, owner, keys.token.written, UNLOCKED));
   }
 
   async readBackoff(): Promise<number> {

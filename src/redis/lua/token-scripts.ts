@@ -35,32 +35,20 @@ return 1
 `,
 };
 
+/**
+ * Compare-and-delete, then tell waiters. One script serves both places that must only remove what
+ * they own: invalidating exactly the token Zoho rejected (never a newer one), and releasing the
+ * refresh lock (a holder whose lease ran out cannot free its successor's lock).
+ */
 export const DELETE_IF_EQUALS: LuaScript = {
   name: 'zvgwTokenDeleteIfEquals',
   numberOfKeys: 1,
   lua: `
--- deleteIfEquals-1: invalidate exactly the token that was rejected, never a newer one.
--- KEYS[1]  token value key
--- ARGV[1]  the stored text read before (sealed with a random IV, so unique per write)
+-- deleteIfEquals-1: delete KEYS[1] only if it still holds ARGV[1], then publish.
+-- KEYS[1]  token value key (invalidate) or lock key (release)
+-- ARGV[1]  the value read before (a sealed token, unique per write) or the lock owner id
 -- ARGV[2]  pub/sub channel         ARGV[3] message to publish when deleted
--- returns  1 when deleted, 0 when the store holds something else (or nothing)
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
-  redis.call('PUBLISH', ARGV[2], ARGV[3])
-  return 1
-end
-return 0
-`,
-};
-
-export const RELEASE_LOCK: LuaScript = {
-  name: 'zvgwTokenReleaseLock',
-  numberOfKeys: 1,
-  lua: `
--- releaseLock-1: compare-and-delete, so a holder whose lease ran out cannot free a successor's lock.
--- KEYS[1]  lock key
--- ARGV[1]  owner id                ARGV[2] pub/sub channel   ARGV[3] message to publish
--- returns  1 when released, 0 when another owner (or nobody) holds the lock
+-- returns  1 when deleted, 0 when the key holds something else (or nothing)
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
   redis.call('PUBLISH', ARGV[2], ARGV[3])
@@ -103,4 +91,4 @@ return current
 `,
 };
 
-export const TOKEN_SCRIPTS: readonly LuaScript[] = [WRITE_TOKEN, DELETE_IF_EQUALS, RELEASE_LOCK, RENEW_LOCK, RAISE_BACKOFF];
+export const TOKEN_SCRIPTS: readonly LuaScript[] = [WRITE_TOKEN, DELETE_IF_EQUALS, RENEW_LOCK, RAISE_BACKOFF];
