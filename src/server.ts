@@ -1,5 +1,4 @@
-import express, { type Express, type RequestHandler } from 'express';
-import helmet from 'helmet';
+import type { Express, RequestHandler } from 'express';
 import type { AuditLog } from './audit/audit-log';
 import { auditTrail } from './audit/audit-trail';
 import type { CallerDirectory } from './callers/caller-directory';
@@ -7,13 +6,11 @@ import { callerAuth } from './http/caller-auth';
 import { errorHandler } from './http/error-handler';
 import { contactBodyParsers, matchContactRoute, prepareContactCall } from './http/contact-request';
 import { rateLimit } from './http/rate-limit';
-import { requestContext } from './http/request-id';
 import type { Logger } from './logger';
 import type { AccessTokenProvider } from './oauth/access-token-provider';
-import { healthRoutes, type Readiness } from './ops/health';
+import type { Readiness } from './ops/health';
 import type { GatewayMetrics } from './ops/metrics';
-import { buildOpenApiDocument } from './ops/openapi';
-import { opsRoutes } from './ops/ops-routes';
+import { createOpsFront } from './ops/ops-app';
 import { idempotencyClaimOf, idempotentCreate } from './idempotency/idempotent-create';
 import type { IdempotencyStore } from './idempotency/idempotency-store';
 import type { Drain } from './ops/drain';
@@ -48,26 +45,16 @@ export interface AppDeps {
 
 /**
  * Builds the gateway's Express app without listening, so the server and the tests build it the
- * same way. The chain reads top to bottom: id, ops routes, audit, match the call, turn it away
+ * same way. The chain reads top to bottom: the front every listener shares (id, in-flight
+ * tracking, metrics, helmet, ops routes), audit, match the call, turn it away
  * when shutting down, caller and scope, rate limit, read and validate it, idempotent creates,
  * forward it, and one error handler.
  */
 export function createApp(deps: AppDeps): Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('etag', false);
-  app.set('query parser', false);
-
-  // The document this app serves; the test suite validates every answer against app.locals.openapi.
-  const openapi = buildOpenApiDocument();
-  app.locals.openapi = openapi;
-
-  app.use(requestContext);
-  app.use(deps.drain.track);
-  app.use(deps.metrics.requestObserver());
-  app.use(helmet());
-  app.use(healthRoutes({ readiness: deps.readiness, isShuttingDown: deps.isShuttingDown, log: deps.log }));
-  app.use(opsRoutes({ metrics: deps.metrics, openapi }));
+  const app = createOpsFront(
+    { log: deps.log, readiness: deps.readiness, isShuttingDown: deps.isShuttingDown, metrics: deps.metrics },
+    [deps.drain.track],
+  );
 
   app.use(auditTrail(deps.audit));
   app.use(matchContactRoute);
