@@ -10,21 +10,13 @@ import { createIdempotencyStore } from '../../src/idempotency/create-idempotency
 import type { IdempotencyScope, IdempotencyStore } from '../../src/idempotency/idempotency-store';
 import { MemoryIdempotencyStore } from '../../src/idempotency/memory-idempotency-store';
 import { RedisIdempotencyStore } from '../../src/idempotency/redis-idempotency-store';
-import type { Clock } from '../../src/oauth/clock';
 import { closeRedisClient, createRedisClient, type RedisClient } from '../../src/redis/connection';
 import { redisKeys } from '../../src/redis/keys';
 import { capturedLogger } from '../helpers/log-capture';
+import { ManualClock } from '../helpers/manual-clock';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TTL_MS = 300;
-
-class ManualClock implements Clock {
-  constructor(private t = Date.now()) {}
-  now = (): number => this.t;
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
 
 interface Subject {
   store: IdempotencyStore;

@@ -9,15 +9,7 @@ import { StoreUnavailableError, type StoredToken, type TokenStore } from '../../
 import { closeRedisClient, createRedisClient, type RedisClient } from '../../src/redis/connection';
 import { redisKeys } from '../../src/redis/keys';
 import { capturedLogger } from '../helpers/log-capture';
-
-/** Time the test moves by hand. */
-class ManualClock implements Clock {
-  constructor(private t = Date.now()) {}
-  now = (): number => this.t;
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
+import { ManualClock } from '../helpers/manual-clock';
 
 /** What one store under test needs: the store, a second handle on the same state, and a way to let time pass. */
 interface Subject {

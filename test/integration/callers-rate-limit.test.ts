@@ -14,6 +14,7 @@ import { bearer, callersFixture, type CallersFixture } from '../helpers/callers'
 import { startHarness, type Harness } from '../helpers/harness';
 import { scrape, valueOf } from '../helpers/prometheus-text';
 import { commandCounts, commandDelta, startRedisServer, type RedisTopology } from '../helpers/redis-cluster';
+import { ManualClock } from '../helpers/manual-clock';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const STATUSES = '/rest/json/zv/contacts/contact_status';
@@ -24,16 +25,6 @@ afterAll(() => {
 });
 const prefix = () => `test-rl-${randomBytes(6).toString('hex')}:`;
 const redisEnv = (keyPrefix: string) => ({ REDIS_URL, REDIS_KEY_PREFIX: keyPrefix, TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('hex') });
-
-class ManualClock implements Clock {
-  private at = Date.now();
-  now(): number {
-    return this.at;
-  }
-  advance(ms: number): void {
-    this.at += ms;
-  }
-}
 
 function redisLimiter(client: Redis, settings: { ratePerSec: number; burst: number }, clock: Clock = { now: () => Date.now() }, keyPrefix = prefix()): RedisRateLimiter {
   return new RedisRateLimiter({ client, keys: redisKeys(keyPrefix), settings, fallback: new MemoryRateLimiter(settings, clock), log: silent, clock });

@@ -1,5 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Clock } from '../../src/oauth/clock';
 import { Sealer } from '../../src/oauth/sealed';
 import { ZohoTokenClient } from '../../src/oauth/token-client';
 import { TokenSource, type TokenSourceOptions } from '../../src/oauth/token-source';
@@ -10,19 +9,12 @@ import { startZohoSimulator, type ZohoSimulator } from '../../src/simulator/zoho
 import { eventually } from '../helpers/fleet';
 import { capturedLogger } from '../helpers/log-capture';
 import { startRedisServer, type RedisTopology } from '../helpers/redis-cluster';
+import { ManualClock } from '../helpers/manual-clock';
 
 /**
  * Two TokenSources ("replicas"), each with its own Redis connection, against the simulator, with
  * an injected clock for token lifetimes and back-offs.
  */
-class ManualClock implements Clock {
-  constructor(private t = Date.now()) {}
-  now = (): number => this.t;
-  advance(ms: number): void {
-    this.t += ms;
-  }
-}
-
 interface Replica {
   source: TokenSource;
   lines: string[];

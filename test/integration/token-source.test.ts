@@ -3,15 +3,7 @@ import { ZohoTokenClient } from '../../src/oauth/token-client';
 import { TokenSource } from '../../src/oauth/token-source';
 import { startZohoSimulator, type ZohoSimulator } from '../../src/simulator/zoho-simulator';
 import { capturedLogger } from '../helpers/log-capture';
-
-/** A clock the test moves by hand. */
-class ManualClock {
-  constructor(public t = 1_800_000_000_000) {}
-  now = () => this.t;
-  advance(ms: number) {
-    this.t += ms;
-  }
-}
+import { ManualClock } from '../helpers/manual-clock';
 
 describe('TokenSource with the memory store, against the simulator', () => {
   let sim: ZohoSimulator;
