@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from '../../src/config/config';
 import { startGateway, type GatewayOverrides, type RunningGateway } from '../../src/gateway';
-import { startZohoSimulator, type SimulatorOptions, type ZohoSimulator } from '../../src/simulator/zoho-simulator';
+import { startZohoSimulator, type SimulatorLogEntry, type SimulatorOptions, type ZohoSimulator } from '../../src/simulator/zoho-simulator';
 import { capturedLogger } from './log-capture';
 
 export const SIM_CREDENTIALS = {
@@ -50,4 +50,19 @@ export async function startHarness(
       if (!options.simulator) await sim.close();
     },
   };
+}
+
+/**
+ * What the simulator received since the current test began: each test of a file sharing one
+ * simulator looks only at its own calls (resetting the simulator would revoke the gateway's token).
+ * Registers a beforeEach, which also clears leftover faults.
+ */
+export function simulatorLogPerTest(sim: () => ZohoSimulator): { received(): SimulatorLogEntry[]; contactCalls(): SimulatorLogEntry[] } {
+  let start = 0;
+  beforeEach(() => {
+    sim().faults.clear();
+    start = sim().log.length;
+  });
+  const received = () => sim().log.slice(start);
+  return { received, contactCalls: () => received().filter((e) => e.kind === 'contacts') };
 }

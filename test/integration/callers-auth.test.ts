@@ -2,7 +2,7 @@ import request from 'supertest';
 import { ROUTES, type ContactRoute } from '../../src/proxy/routes';
 import { CALLER_SCOPES, type CallerScope } from '../../src/callers/scopes';
 import { bearer, callersFixture, type CallersFixture } from '../helpers/callers';
-import { startHarness, type Harness } from '../helpers/harness';
+import { startHarness, type Harness, simulatorLogPerTest } from '../helpers/harness';
 import { rawHttp, rawRequest } from '../helpers/raw-http';
 
 const BASE = '/rest/json/zv/contacts';
@@ -21,12 +21,7 @@ afterAll(async () => {
   await h.close();
   callers.remove();
 });
-let logStart = 0;
-beforeEach(() => {
-  logStart = h.sim.log.length;
-});
-const contactCalls = () => h.sim.log.slice(logStart).filter((e) => e.kind === 'contacts');
-const upstream = () => h.sim.log.slice(logStart);
+const { received: upstream, contactCalls } = simulatorLogPerTest(() => h.sim);
 
 /** A request for a route, with a real id and a valid contact where one is taken. */
 function call(route: ContactRoute, auth?: string): request.Test {

@@ -6,7 +6,7 @@ import net from 'node:net';
 import request from 'supertest';
 import { startZohoSimulator, type ZohoSimulator } from '../../src/simulator/zoho-simulator';
 import { CreateLedger, taggedContact, until } from '../helpers/create-ledger';
-import { startHarness, type Harness } from '../helpers/harness';
+import { startHarness, type Harness, simulatorLogPerTest } from '../helpers/harness';
 
 const BASE = '/rest/json/zv/contacts';
 const STATUSES = `${BASE}/contact_status`;
@@ -17,12 +17,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h.close());
 
-let logStart = 0;
-beforeEach(() => {
-  h.sim.faults.clear();
-  logStart = h.sim.log.length;
-});
-const contactCalls = () => h.sim.log.slice(logStart).filter((e) => e.kind === 'contacts');
+const { contactCalls } = simulatorLogPerTest(() => h.sim);
 
 describe('idempotent calls are retried', () => {
   test('when a GET meets one 502, then the caller gets 200 after exactly two upstream calls', async () => {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import request from 'supertest';
 import { CreateLedger, taggedContact, until } from '../helpers/create-ledger';
-import { startHarness, type Harness } from '../helpers/harness';
+import { startHarness, type Harness, simulatorLogPerTest } from '../helpers/harness';
 
 const BASE = '/rest/json/zv/contacts';
 const TIMEOUT_MS = 1000;
@@ -20,12 +20,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h.close());
 
-let logStart = 0;
-beforeEach(() => {
-  h.sim.faults.clear();
-  logStart = h.sim.log.length;
-});
-const contactCalls = () => h.sim.log.slice(logStart).filter((e) => e.kind === 'contacts');
+const { contactCalls } = simulatorLogPerTest(() => h.sim);
 
 async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const started = Date.now();

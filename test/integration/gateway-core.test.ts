@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { rawRequest } from '../helpers/raw-http';
-import { startHarness, type Harness } from '../helpers/harness';
+import { startHarness, type Harness, simulatorLogPerTest } from '../helpers/harness';
 
 const BASE = '/rest/json/zv/contacts';
 const BIG_ID = '9223372036854775807';
@@ -12,13 +12,7 @@ beforeAll(async () => {
 afterAll(async () => h.close());
 // The simulator is not reset between tests (that would revoke the gateway's cached token):
 // each test looks only at what the simulator received after it started.
-let logStart = 0;
-beforeEach(() => {
-  h.sim.faults.clear();
-  logStart = h.sim.log.length;
-});
-const received = () => h.sim.log.slice(logStart);
-const contactCalls = () => received().filter((e) => e.kind === 'contacts');
+const { received, contactCalls } = simulatorLogPerTest(() => h.sim);
 
 describe('the six calls, lossless', () => {
   test('a 19-digit id keeps every digit through get, update and delete', async () => {

@@ -10,10 +10,10 @@ import { gzipSync } from 'node:zlib';
 import { ERROR_CATALOG, type ErrorCode } from '../../src/errors/catalog';
 import { CONTACT_TEXT_FIELDS } from '../../src/contacts/contact-input';
 import { ROUTES } from '../../src/proxy/routes';
-import { CONTACT_STATUSES, type SimulatorLogEntry } from '../../src/simulator/zoho-simulator';
+import { CONTACT_STATUSES } from '../../src/simulator/zoho-simulator';
 import { bearer, callersFixture, type CallersFixture } from '../helpers/callers';
 import { capturedLogger } from '../helpers/log-capture';
-import { startHarness, type Harness } from '../helpers/harness';
+import { startHarness, type Harness, simulatorLogPerTest } from '../helpers/harness';
 import { rawHttp, rawRequest, type RawAnswer } from '../helpers/raw-http';
 
 const BASE = '/rest/json/zv/contacts';
@@ -39,11 +39,7 @@ afterAll(async () => {
   await h.close();
   callers.remove();
 });
-let logStart = 0;
-beforeEach(() => {
-  logStart = h.sim.log.length;
-});
-const upstream = (): SimulatorLogEntry[] => h.sim.log.slice(logStart);
+const { received: upstream } = simulatorLogPerTest(() => h.sim);
 const admin = () => bearer(callers.keys.admin!);
 
 interface Answer extends RawAnswer {
