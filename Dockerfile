@@ -3,7 +3,7 @@
 # non-root user. The same image runs the Zoho simulator (docker-compose.yml's demo):
 #   docker build -t zoho-voice-gateway:0.1.0 .
 
-ARG NODE_IMAGE=node:22-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- build: TypeScript -> dist/ -------------------------------------------------------------
 FROM ${NODE_IMAGE} AS build
